@@ -1,0 +1,3 @@
+from cmi_sim.cli import main
+
+main()
