@@ -1,0 +1,30 @@
+"""The pure matching engine: integer prices, volumes and times in; immutable events out.
+
+Imports only the standard library; no I/O, clock, sleep, logging or threads.
+"""
+
+from cmi_sim.engine.book import Depth, DepthLevel, OrderView
+from cmi_sim.engine.events import (
+    BAD_PRICE,
+    BAD_SIDE,
+    BAD_VOLUME,
+    BUY,
+    SELL,
+    SIDE_NAMES,
+    UNKNOWN_ORDER,
+    UNKNOWN_PRODUCT,
+    CancelRejected,
+    Event,
+    Fill,
+    OrderAccepted,
+    OrderCancelled,
+    OrderRejected,
+    event_record,
+)
+from cmi_sim.engine.matching import SELF_TRADE_ALLOW, SELF_TRADE_PREVENT, MatchingEngine
+
+__all__ = [
+    "BAD_PRICE", "BAD_SIDE", "BAD_VOLUME", "BUY", "SELL", "SIDE_NAMES", "UNKNOWN_ORDER", "UNKNOWN_PRODUCT",
+    "CancelRejected", "Depth", "DepthLevel", "Event", "Fill", "MatchingEngine", "OrderAccepted",
+    "OrderCancelled", "OrderRejected", "OrderView", "SELF_TRADE_ALLOW", "SELF_TRADE_PREVENT", "event_record",
+]

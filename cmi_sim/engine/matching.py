@@ -1,0 +1,256 @@
+"""The matching engine: price-time priority over one order book per product.
+
+Pure: integers in (prices in ticks, volumes, nanosecond timestamps), events out. It never reads a clock,
+sleeps, logs, raises for business outcomes or does I/O; the caller passes the time of every command.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Iterator
+from heapq import heappop, heappush
+
+from cmi_sim.engine.book import BookSide, Depth, DepthLevel, Level, OrderBook, OrderView
+from cmi_sim.engine.events import (
+    BAD_PRICE,
+    BAD_SIDE,
+    BAD_VOLUME,
+    BUY,
+    SELL,
+    UNKNOWN_ORDER,
+    UNKNOWN_PRODUCT,
+    CancelRejected,
+    Event,
+    Fill,
+    OrderAccepted,
+    OrderCancelled,
+    OrderRejected,
+)
+
+_new = tuple.__new__  # builds a NamedTuple without its Python-level __new__ (hot path)
+
+SELF_TRADE_ALLOW = "allow"
+SELF_TRADE_PREVENT = "prevent"  # an incoming order cancels the owner's resting orders it would hit
+
+
+class MatchingEngine:
+    """Books for a fixed set of products, an index of resting orders, and one sequence of events.
+
+    `sequence` lets a caller share one sequence-number counter between the engine's events and its own.
+    """
+
+    def __init__(self, products: Iterable[str], self_trade: str = SELF_TRADE_ALLOW,
+                 sequence: Iterator[int] | None = None) -> None:
+        if self_trade not in (SELF_TRADE_ALLOW, SELF_TRADE_PREVENT):
+            raise ValueError(f"self_trade must be 'allow' or 'prevent', got {self_trade!r}")
+        self.books: dict[str, OrderBook] = {p: OrderBook(p) for p in products}
+        self.prevent_self_trade = self_trade == SELF_TRADE_PREVENT
+        # Bound __next__ methods: the cheapest way to draw the next number on the hot path.
+        self._next_seq = (sequence if sequence is not None else itertools.count(1)).__next__
+        self._next_id = itertools.count(1).__next__
+        self._orders: dict[int, RestingOrder] = {}
+        self._by_owner: dict[str, dict[int, RestingOrder]] = {}
+
+    # -- commands ---------------------------------------------------------------------------------
+
+    def submit(self, ts: int, owner: str, product: str, side: int, price: int, volume: int) -> list[Event]:
+        """Enter a GTC limit order: match it against the best opposite prices, FIFO within a level, at the
+        resting orders' prices; the remainder rests. Returns [OrderAccepted, Fill..., (self-trade
+        cancels)] or [OrderRejected]. O(log L + fills)."""
+        book = self.books.get(product)
+        if book is None or (side != 1 and side != -1) or type(price) is not int or price <= 0 \
+                or type(volume) is not int or volume <= 0:
+            return [self._rejection(ts, owner, product, side, price, volume)]
+        order_id = self._next_id()
+        accepted = _new(OrderAccepted, (self._next_seq(), ts, order_id, owner, product, side, price, volume))
+        events: list[Event] = [accepted]
+        remaining = volume
+        if side == 1:  # BUY
+            opposite, own_side = book.asks, book.bids
+        else:
+            opposite, own_side = book.bids, book.asks
+        heap = opposite.heap
+        if heap and heap[0] <= price * opposite.sign:
+            remaining = self._match(ts, accepted, opposite, events)
+        if remaining:
+            # Rest the remainder: its static fields live in the accepted event, its open volume in the level.
+            levels = own_side.levels
+            level = levels.get(price)
+            if level is None:
+                level = levels[price] = Level(price)
+                heappush(own_side.heap, price * own_side.sign)
+                if len(own_side.heap) > 2 * len(levels) + 64:
+                    own_side.compact()
+            level.orders[order_id] = remaining
+            level.volume += remaining
+            self._orders[order_id] = accepted
+            mine = self._by_owner.get(owner)
+            if mine is None:
+                mine = self._by_owner[owner] = {}
+            mine[order_id] = accepted
+        return events
+
+    def _match(self, ts: int, taker: OrderAccepted, opposite: BookSide, events: list[Event]) -> int:
+        """Fill `taker` against `opposite` as far as its limit allows; returns the volume left."""
+        next_seq = self._next_seq
+        _, _, taker_id, owner, product, side, price, remaining = taker
+        levels, heap, sign = opposite.levels, opposite.heap, opposite.sign
+        limit_key = price * sign
+        orders = self._orders
+        by_owner = self._by_owner
+        prevent = self.prevent_self_trade
+        while heap:
+            key = heap[0]
+            if key > limit_key:
+                break
+            level = levels.get(key * sign)
+            if level is None:  # stale entry of an emptied level
+                heappop(heap)
+                continue
+            queue = level.orders
+            while queue:
+                maker_id, maker_remaining = next(iter(queue.items()))  # time priority: oldest first
+                maker = orders[maker_id]
+                if prevent and maker.owner == owner:
+                    del queue[maker_id]
+                    level.volume -= maker_remaining
+                    del orders[maker_id]
+                    del by_owner[owner][maker_id]
+                    events.append(_new(OrderCancelled, (next_seq(), ts, maker_id, owner, product, maker.side,
+                                                        level.price, maker_remaining, "self_trade")))
+                    continue
+                qty = remaining if remaining < maker_remaining else maker_remaining
+                maker_remaining -= qty
+                level.volume -= qty
+                remaining -= qty
+                events.append(_new(Fill, (next_seq(), ts, product, level.price, qty, taker_id, owner, maker_id,
+                                          maker.owner, side, maker_remaining)))
+                if maker_remaining:
+                    queue[maker_id] = maker_remaining
+                else:
+                    del queue[maker_id]
+                    del orders[maker_id]
+                    del by_owner[maker.owner][maker_id]
+                if not remaining:
+                    break
+            if not queue:
+                del levels[level.price]
+                heappop(heap)
+            if not remaining:
+                break
+        return remaining
+
+    def cancel(self, ts: int, order_id: int, owner: str | None = None, reason: str = "user") -> list[Event]:
+        """Cancel a resting order by id. With `owner`, someone else's order is reported as unknown, so
+        callers never learn about other owners' orders. O(1) amortised."""
+        order = self._orders.get(order_id)
+        if order is None or (owner is not None and order.owner != owner):
+            return [_new(CancelRejected, (self._next_seq(), ts, order_id, owner or "", UNKNOWN_ORDER,
+                                          f"no open order {order_id}"))]
+        _, _, _, order_owner, product, side, price, _ = order
+        book = self.books[product]
+        book_side = book.bids if side == BUY else book.asks
+        levels = book_side.levels
+        level = levels[price]
+        queue = level.orders
+        remaining = queue.pop(order_id)
+        level.volume -= remaining
+        del self._orders[order_id]
+        del self._by_owner[order_owner][order_id]
+        if not queue:
+            del levels[price]
+            # The heap entry stays until it reaches the top (lazy deletion); bound the garbage.
+            if len(book_side.heap) > 2 * len(levels) + 64:
+                book_side.compact()
+        return [_new(OrderCancelled, (self._next_seq(), ts, order_id, order_owner, product, side, price,
+                                      remaining, reason))]
+
+    def cancel_at_price(self, ts: int, owner: str, product: str, price: int) -> list[Event]:
+        """Cancel all of `owner`'s resting orders in `product` at `price`, oldest first."""
+        mine = self._by_owner.get(owner, {})
+        targets = [o.order_id for o in mine.values() if o.product == product and o.price == price]
+        events: list[Event] = []
+        for order_id in targets:
+            events.extend(self.cancel(ts, order_id, owner))
+        return events
+
+    # -- queries ----------------------------------------------------------------------------------
+
+    def resting_order_ids(self) -> list[int]:
+        """Ids of every resting order, oldest first."""
+        return sorted(self._orders)
+
+    def order(self, order_id: int) -> OrderView | None:
+        """The resting order with this id, or None once it is filled or cancelled."""
+        accepted = self._orders.get(order_id)
+        return self._view(accepted) if accepted is not None else None
+
+    def orders_of(self, owner: str, product: str | None = None) -> list[OrderView]:
+        """`owner`'s resting orders, oldest first."""
+        mine = self._by_owner.get(owner, {})
+        return [self._view(o) for o in mine.values() if product is None or o.product == product]
+
+    def resting_volume(self, owner: str, product: str, side: int) -> int:
+        """Open volume of `owner`'s resting orders on one side of one product."""
+        mine = self._by_owner.get(owner)
+        if not mine:
+            return 0
+        return sum(self._remaining(o) for o in mine.values() if o.product == product and o.side == side)
+
+    def depth(self, product: str, owner: str | None = None) -> Depth:
+        """Aggregated levels of one product, best first, with `owner`'s share of each level."""
+        book = self.books[product]
+        own: dict[tuple[int, int], int] = {}
+        if owner is not None:
+            for order in self._by_owner.get(owner, {}).values():
+                if order.product == product:
+                    key = (order.side, order.price)
+                    own[key] = own.get(key, 0) + self._remaining(order)
+        return Depth(
+            product,
+            [DepthLevel(lv.price, lv.volume, own.get((BUY, lv.price), 0)) for lv in book.bids.sorted_levels()],
+            [DepthLevel(lv.price, lv.volume, own.get((SELL, lv.price), 0)) for lv in book.asks.sorted_levels()],
+        )
+
+    def best_prices(self, product: str) -> tuple[int | None, int | None]:
+        book = self.books[product]
+        return book.best_bid(), book.best_ask()
+
+    def _check(self) -> None:
+        """Assert every invariant of every book and of the order indexes (for tests)."""
+        in_books: set[int] = set()
+        for book in self.books.values():
+            book._check()
+            for book_side in (book.bids, book.asks):
+                for level in book_side.levels.values():
+                    in_books.update(level.orders)
+                    for order_id in level.orders:
+                        order = self._orders[order_id]
+                        assert (order.product, order.side, order.price) == (book.product, book_side.side,
+                                                                            level.price), "misfiled order"
+        assert in_books == self._orders.keys(), "order index differs from the books"
+        by_owner = {oid: o for orders in self._by_owner.values() for oid, o in orders.items()}
+        assert by_owner.keys() == self._orders.keys(), "owner index differs from the books"
+        for owner, orders in self._by_owner.items():
+            assert all(o.owner == owner for o in orders.values())
+
+    # -- internals --------------------------------------------------------------------------------
+
+    def _remaining(self, order: OrderAccepted) -> int:
+        book = self.books[order.product]
+        return book.side(order.side).levels[order.price].orders[order.order_id]
+
+    def _view(self, order: OrderAccepted) -> OrderView:
+        return OrderView(order.order_id, order.owner, order.product, order.side, order.price, order.volume,
+                         self._remaining(order), order.ts)
+
+    def _rejection(self, ts: int, owner: str, product: str, side: int, price: int, volume: int) -> OrderRejected:
+        if product not in self.books:
+            reason, detail = UNKNOWN_PRODUCT, f"unknown product {product!r}"
+        elif side not in (BUY, SELL):
+            reason, detail = BAD_SIDE, f"side must be BUY or SELL, got {side!r}"
+        elif type(price) is not int or price <= 0:
+            reason, detail = BAD_PRICE, f"price must be a positive whole number of ticks, got {price!r}"
+        else:
+            reason, detail = BAD_VOLUME, f"volume must be a positive integer, got {volume!r}"
+        return _new(OrderRejected, (self._next_seq(), ts, owner, product, side, price, volume, reason, detail))

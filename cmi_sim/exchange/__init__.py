@@ -1,0 +1,22 @@
+"""The exchange core: accounts, positions, cash, the trade tape, limits, rates, hours, PnL and settlement."""
+
+from cmi_sim.exchange.accounts import Accounts, LoginResult, check_password, hash_password
+from cmi_sim.exchange.exchange import (
+    MARKET_CLOSED,
+    POSITION_LIMIT,
+    CancelResult,
+    Exchange,
+    OrderResult,
+    Settled,
+    TradingHours,
+)
+from cmi_sim.exchange.rules import ExchangeRules
+from cmi_sim.exchange.scoring import WEIGHTS, competition_score
+from cmi_sim.exchange.tape import Trade, TradeTape
+from cmi_sim.exchange.timestamps import format_timestamp, parse_timestamp
+
+__all__ = [
+    "MARKET_CLOSED", "POSITION_LIMIT", "WEIGHTS", "Accounts", "CancelResult", "Exchange", "ExchangeRules",
+    "LoginResult", "OrderResult", "Settled", "Trade", "TradeTape", "TradingHours", "check_password",
+    "competition_score", "format_timestamp", "hash_password", "parse_timestamp",
+]

@@ -1,0 +1,253 @@
+"""The exchange core: the rules of the CMI Exchange around the pure matching engine.
+
+Pure like the engine: every command carries its timestamp, nothing reads a clock or does I/O. Every
+change is an event appended to `log` (the one event stream) and passed to listeners; rejections are
+events too, with a reason code and a sentence the API shows to the client.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable, Mapping
+from typing import NamedTuple
+
+from cmi_sim.engine import (
+    BAD_VOLUME,
+    Depth,
+    Event,
+    Fill,
+    MatchingEngine,
+    OrderAccepted,
+    OrderCancelled,
+    OrderRejected,
+    OrderView,
+    SIDE_NAMES,
+)
+from cmi_sim.exchange.accounts import Accounts, LoginResult
+from cmi_sim.exchange.ledger import Ledger
+from cmi_sim.exchange.rates import RateMeter
+from cmi_sim.exchange.rules import ExchangeRules
+from cmi_sim.exchange.tape import Trade, TradeTape
+from cmi_sim.products import Product
+
+POSITION_LIMIT = "position_limit"
+MARKET_CLOSED = "market_closed"
+
+Listener = Callable[[list[Event], list[Trade]], None]
+
+
+class TradingHours(NamedTuple):
+    """Orders are accepted in [open_ns, close_ns)."""
+
+    open_ns: int
+    close_ns: int
+
+
+class Settled(NamedTuple):
+    """The market closed and settled at these prices (symbol, value), in product order."""
+
+    seq: int
+    ts: int
+    prices: tuple[tuple[str, float], ...]
+
+
+class OrderResult(NamedTuple):
+    """What placing an order did."""
+
+    events: list[Event]
+    trades: list[Trade]
+    accepted: OrderAccepted | None
+    rejection: OrderRejected | None
+    filled: int
+
+    @property
+    def remaining(self) -> int:
+        return self.accepted.volume - self.filled if self.accepted is not None else 0
+
+    @property
+    def status(self) -> str:
+        """ACTIVE (rests, nothing filled), PART_FILLED (rests, partly filled), FILLED, or REJECTED."""
+        if self.accepted is None:
+            return "REJECTED"
+        if self.filled == 0:
+            return "ACTIVE"
+        return "FILLED" if self.filled == self.accepted.volume else "PART_FILLED"
+
+
+class CancelResult(NamedTuple):
+    events: list[Event]
+    orders: list[OrderView]  # the cancelled orders as they stood
+
+
+class Exchange:
+    """Products, books, accounts, positions, cash, the trade tape and the rules, driven by commands."""
+
+    def __init__(self, products: Iterable[Product], rules: ExchangeRules | None = None,
+                 hours: TradingHours | None = None, accounts: Accounts | None = None) -> None:
+        self.products: dict[str, Product] = {p.symbol: p for p in products}
+        self.rules = rules or ExchangeRules()
+        self.hours = hours
+        self.accounts = accounts or Accounts()
+        self._seq = itertools.count(1)
+        self.engine = MatchingEngine(self.products, self.rules.self_trade, self._seq)
+        self.tape = TradeTape()
+        self.ledger = Ledger()
+        self.rates = RateMeter(self.rules.requests_per_second)
+        self.log: list[Event | Settled] = []
+        self.settlement: dict[str, float] | None = None
+        self._listeners: list[Listener] = []
+
+    # -- commands ---------------------------------------------------------------------------------
+
+    def login(self, username: str, password: str) -> LoginResult:
+        return self.accounts.login(username, password)
+
+    def record_request(self, ts: int, account: str) -> bool:
+        """Count one REST request; False when the rate rule is enforced and this request breaks it."""
+        rules = self.rules
+        if rules.rate_limit == "off":
+            return True
+        within = self.rates.record(account, ts)
+        return within or rules.rate_limit != "enforce"
+
+    def place(self, ts: int, owner: str, product: str, side: int, price: int, volume: int) -> OrderResult:
+        """Validate against the rules, then match. Rejections leave every book and position unchanged."""
+        if product in self.products and type(volume) is int:
+            detail = self._rule_breach(ts, owner, product, side, volume)
+            if detail is not None:
+                rejection = OrderRejected(next(self._seq), ts, owner, product, side, price, volume, *detail)
+                return self._publish_rejection(rejection)
+        events = self.engine.submit(ts, owner, product, side, price, volume)
+        first = events[0]
+        if type(first) is OrderRejected:
+            return self._publish_rejection(first)
+        trades: list[Trade] = []
+        filled = 0
+        if len(events) > 1:
+            tape, ledger = self.tape, self.ledger
+            for event in events:
+                if type(event) is Fill:
+                    trade = tape.record(ts, product, event.buyer, event.seller, event.volume, event.price)
+                    ledger.apply_trade(product, trade.buyer, trade.seller, trade.volume, trade.price)
+                    trades.append(trade)
+                    filled += event.volume
+        self.log.extend(events)
+        if self._listeners:
+            self._notify(events, trades)
+        return OrderResult(events, trades, first, None, filled)
+
+    def cancel(self, ts: int, owner: str, order_id: int) -> CancelResult:
+        """Cancel one of `owner`'s resting orders; another owner's order is reported as unknown."""
+        engine = self.engine
+        before = engine.order(order_id)
+        events = engine.cancel(ts, order_id, owner)
+        self.log.extend(events)
+        if self._listeners:
+            self._notify(events, [])
+        cancelled = type(events[0]) is OrderCancelled
+        return CancelResult(events, [before] if cancelled and before is not None else [])
+
+    def cancel_at_price(self, ts: int, owner: str, product: str, price: int) -> CancelResult:
+        """Cancel all of `owner`'s resting orders in `product` at `price`."""
+        before = [o for o in self.engine.orders_of(owner, product) if o.price == price]
+        events = self.engine.cancel_at_price(ts, owner, product, price)
+        self.log.extend(events)
+        if self._listeners and events:
+            self._notify(events, [])
+        return CancelResult(events, before)
+
+    def settle(self, ts: int, prices: Mapping[str, float]) -> dict[str, dict[str, float]]:
+        """Close the market, cancel every resting order and mark every position at the settlement prices.
+        Returns the final PnL per account and product."""
+        missing = [s for s in self.products if s not in prices]
+        if missing:
+            raise ValueError(f"settlement prices missing for {', '.join(missing)}")
+        events: list[Event | Settled] = []
+        for order_id in self.engine.resting_order_ids():
+            events.extend(self.engine.cancel(ts, order_id, reason="settlement"))
+        self.settlement = {s: float(prices[s]) for s in self.products}
+        events.append(Settled(next(self._seq), ts, tuple(self.settlement.items())))
+        self.log.extend(events)
+        if self._listeners:
+            self._notify(events, [])
+        return {account: self.pnl(account) for account in self.ledger.accounts()}
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call `listener(events, trades)` after every change; returns a function that unsubscribes."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    # -- queries ----------------------------------------------------------------------------------
+
+    def is_open(self, ts: int) -> bool:
+        if self.settlement is not None:
+            return False
+        return self.hours is None or self.hours.open_ns <= ts < self.hours.close_ns
+
+    def orders(self, owner: str, product: str | None = None) -> list[OrderView]:
+        return self.engine.orders_of(owner, product)
+
+    def order(self, owner: str, order_id: int) -> OrderView | None:
+        view = self.engine.order(order_id)
+        return view if view is not None and view.owner == owner else None
+
+    def depth(self, product: str, owner: str | None = None) -> Depth:
+        return self.engine.depth(product, owner)
+
+    def positions(self, owner: str) -> dict[str, int]:
+        """Net position per product the account has ever traded, in first-traded order."""
+        return dict(self.ledger.positions.get(owner, {}))
+
+    def mark(self, product: str) -> float:
+        """The price positions are valued at: the settlement price once settled; otherwise the last trade
+        (falling back to the starting price), or the mid when the rules say so and both sides quote."""
+        if self.settlement is not None:
+            return self.settlement[product]
+        tick = self.products[product].tick_size
+        if self.rules.mark == "mid":
+            bid, ask = self.engine.best_prices(product)
+            if bid is not None and ask is not None:
+                return (bid + ask) * tick / 2
+        last = self.tape.last_price(product)
+        return (last if last is not None else self.products[product].starting_price) * tick
+
+    def pnl(self, owner: str) -> dict[str, float]:
+        """Cash plus position at the mark, per product the account has traded."""
+        positions = self.ledger.positions.get(owner, {})
+        cash = self.ledger.cash.get(owner, {})
+        return {product: float(cash[product] * self.products[product].tick_size
+                               + position * self.mark(product))
+                for product, position in positions.items()}
+
+    # -- internals --------------------------------------------------------------------------------
+
+    def _rule_breach(self, ts: int, owner: str, product: str, side: int, volume: int) -> tuple[str, str] | None:
+        if not self.is_open(ts):
+            reason = "the market has settled" if self.settlement is not None else "outside trading hours"
+            return MARKET_CLOSED, f"market closed: {reason}"
+        rules = self.rules
+        if volume > rules.max_order_volume:
+            return BAD_VOLUME, f"volume {volume} is too large (at most {rules.max_order_volume})"
+        if side != 1 and side != -1 or volume <= 0:
+            return None  # the engine rejects it with its own reason
+        position = self.ledger.position(owner, product)
+        exposure = volume
+        if rules.limit_counts_resting:
+            exposure += self.engine.resting_volume(owner, product, side)
+        after = position + side * exposure
+        if after > rules.position_limit or after < -rules.position_limit:
+            resting = " with resting orders" if rules.limit_counts_resting else ""
+            return POSITION_LIMIT, (f"position limit: {SIDE_NAMES[side]} {volume} {product} would take your "
+                                    f"position from {position} to {after}{resting} (limit "
+                                    f"±{rules.position_limit})")
+        return None
+
+    def _publish_rejection(self, rejection: OrderRejected) -> OrderResult:
+        self.log.append(rejection)
+        if self._listeners:
+            self._notify([rejection], [])
+        return OrderResult([rejection], [], None, rejection, 0)
+
+    def _notify(self, events: list, trades: list[Trade]) -> None:
+        for listener in list(self._listeners):
+            listener(events, trades)

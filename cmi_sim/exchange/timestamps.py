@@ -1,0 +1,28 @@
+"""The exchange's timestamp format: ISO-8601 UTC with exactly nine fractional digits and a `Z`.
+
+Clients compare these as strings, so the width never varies.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+import time
+
+_PATTERN = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?Z$")
+
+
+def format_timestamp(ns: int) -> str:
+    """`1772288739048403030` -> `'2026-02-28T14:25:39.048403030Z'`."""
+    seconds, fraction = divmod(ns, 1_000_000_000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{fraction:09d}Z"
+
+
+def parse_timestamp(text: str) -> int:
+    """The inverse of `format_timestamp`; also accepts fewer fractional digits. Raises ValueError."""
+    match = _PATTERN.match(text)
+    if match is None:
+        raise ValueError(f"not an ISO-8601 UTC timestamp like 2026-02-28T14:25:39.048403030Z: {text!r}")
+    year, month, day, hour, minute, second, fraction = match.groups()
+    seconds = calendar.timegm((int(year), int(month), int(day), int(hour), int(minute), int(second)))
+    return seconds * 1_000_000_000 + int((fraction or "0").ljust(9, "0"))
