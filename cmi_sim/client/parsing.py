@@ -1,0 +1,76 @@
+"""Turn decoded JSON from the exchange into client types.
+
+Fixed-key objects go through ``Cls(**json)`` (strict). Books are renamed field by field, so they
+read the keys they need and ignore others.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .types import Order, OrderBook, OrderResponse, PriceLevel, Product, Trade
+
+Json = dict[str, Any]
+
+
+def products_from_json(items: list[Json]) -> list[Product]:
+    return [Product(**item) for item in items]
+
+
+def order_response_from_json(item: Json) -> OrderResponse:
+    return OrderResponse(**item)
+
+
+def orders_from_json(items: list[Json]) -> list[Order]:
+    return [Order(**item) for item in items]
+
+
+def trades_from_json(items: list[Json]) -> list[Trade]:
+    return [Trade(**item) for item in items]
+
+
+def book_from_stream(data: Json) -> OrderBook:
+    """Build a book from an SSE ``order`` event.
+
+    The event carries ``{"<price>": {"marketVolume", "userVolume"}}`` maps keyed by price strings;
+    maps have no order, so the levels are sorted here, best first.
+    """
+
+    def levels(side: Json, best_first_descending: bool) -> list[PriceLevel]:
+        parsed = [
+            PriceLevel(price=float(price), volume=level["marketVolume"], own_volume=level["userVolume"])
+            for price, level in side.items()
+        ]
+        parsed.sort(key=lambda lvl: lvl.price, reverse=best_first_descending)
+        return parsed
+
+    return OrderBook(
+        product=data["productsymbol"],
+        tick_size=data["tickSize"],
+        buy_orders=levels(data.get("buyOrders") or {}, best_first_descending=True),
+        sell_orders=levels(data.get("sellOrders") or {}, best_first_descending=False),
+    )
+
+
+def book_from_rest(data: Json) -> OrderBook:
+    """Build a book from ``GET /api/product/{symbol}/order-book/current-user``.
+
+    The server sends levels best first; they are kept in the server's order.
+    """
+
+    def levels(side: list[Json]) -> list[PriceLevel]:
+        return [
+            PriceLevel(price=level["price"], volume=level["volume"], own_volume=level["userOrderVolume"])
+            for level in side
+        ]
+
+    return OrderBook(
+        product=data["product"],
+        tick_size=data["tickSize"],
+        buy_orders=levels(data.get("buy") or []),
+        sell_orders=levels(data.get("sell") or []),
+    )
+
+
+def positions_from_json(items: list[Json]) -> dict[str, int]:
+    return {item["product"]: item["netPosition"] for item in items}
