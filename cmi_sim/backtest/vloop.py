@@ -1,0 +1,442 @@
+"""A gevent event loop that runs in virtual time and does no real I/O.
+
+Install it with ``gevent.config.loop = VirtualLoop`` before anything creates the hub. The loop keeps
+an integer-nanosecond clock (``now_ns``, relative to the start of the run). ``run()`` drains the
+callback queue (FIFO, including callbacks added while draining); when it is empty it pops the
+earliest timer from a heap ordered by ``(due_ns, priority, seq)``, jumps the clock to ``due_ns`` and
+fires it. When no callback and no ref'd timer is left, ``run()`` returns and gevent's hub raises
+``LoopExit`` in the waiting greenlet: every green thread is blocked with nothing scheduled.
+
+This implements the part of ``gevent._interfaces.ILoop`` that the hub, locks, Event, Queue,
+Timeout, sleep and the threading patches use (pinned gevent==26.9.0; see the conformance tests).
+Real I/O watchers raise :class:`NoRealIO`; signal/child/stat/fork watchers never fire.
+"""
+
+from __future__ import annotations
+
+import heapq
+import sys
+import traceback
+from collections import deque
+from typing import Any, Callable
+
+__all__ = ["NoRealIO", "VirtualLoop", "PRIORITY_DEFAULT", "PRIORITY_WORLD"]
+
+#: Priority of ordinary timers (gevent passes ``None``, which means this).
+PRIORITY_DEFAULT = 0
+#: Priority for the simulated world (market ticks, exchange timers): at an equal virtual instant
+#: they fire before every bot timer, so "market data at T is published before bot wake-ups at T".
+PRIORITY_WORLD = -100
+
+_NS = 1_000_000_000
+
+
+class NoRealIO(RuntimeError):
+    """Raised when code under the virtual loop tries to wait on a real file descriptor."""
+
+
+def seconds_to_ns(seconds: float) -> int:
+    """A delay in seconds as whole nanoseconds; negative delays count as zero."""
+    return max(0, round(seconds * _NS))
+
+
+class _Callback:
+    """What ``run_callback`` returns; same contract as ``gevent._ffi.callback.callback``."""
+
+    __slots__ = ("callback", "args")
+
+    def __init__(self, callback: Callable[..., Any], args: tuple[Any, ...]) -> None:
+        self.callback: Callable[..., Any] | None = callback
+        self.args: tuple[Any, ...] | None = args
+
+    def stop(self) -> None:
+        self.callback = None
+        self.args = None
+
+    close = stop
+
+    def __bool__(self) -> bool:  # true while pending or running (gevent relies on it)
+        return self.args is not None
+
+    @property
+    def pending(self) -> bool:
+        return self.callback is not None
+
+
+class _Watcher:
+    """Base of all watchers: start/stop, ref, context manager closes it."""
+
+    def __init__(self, loop: VirtualLoop, ref: bool = True, priority: int | None = None) -> None:
+        self.loop = loop
+        self._ref = bool(ref)
+        self.priority = PRIORITY_DEFAULT if priority is None else priority
+        self.callback: Callable[..., Any] | None = None
+        self.args: tuple[Any, ...] = ()
+        self.active = False
+        self.pending = False
+        self.closed = False
+
+    def start(self, callback: Callable[..., Any], *args: Any, **_kw: Any) -> None:
+        if callback is None:
+            raise TypeError("callback must be callable, not None")
+        self.callback, self.args = callback, args
+        self.active = True
+
+    def stop(self) -> None:
+        self.active = False
+        self.callback, self.args = None, ()
+
+    def close(self) -> None:
+        self.stop()
+        self.closed = True
+
+    @property
+    def ref(self) -> bool:
+        return self._ref
+
+    @ref.setter
+    def ref(self, value: bool) -> None:
+        self._ref = bool(value)
+
+    def feed(self, _revents: int, callback: Callable[..., Any], *args: Any) -> None:
+        self.loop.run_callback(callback, *args)
+
+    def __enter__(self) -> _Watcher:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+
+class _Timer(_Watcher):
+    """A one-shot or repeating timer; lazily deleted from the heap (a token invalidates entries)."""
+
+    def __init__(
+        self, loop: VirtualLoop, after: float, repeat: float, ref: bool, priority: int | None
+    ) -> None:
+        super().__init__(loop, ref, priority)
+        self.after_ns = seconds_to_ns(after)
+        self.repeat_ns = seconds_to_ns(repeat)
+        self.due_ns = 0
+        self._token = 0
+
+    @property
+    def at(self) -> float:
+        return self.due_ns / _NS
+
+    def start(self, callback: Callable[..., Any], *args: Any, update: bool | None = None) -> None:
+        # ``update`` is meaningless here: virtual time does not move while callbacks run.
+        if self.active:
+            self.stop()
+        super().start(callback, *args)
+        self.loop._arm(self, self.loop.now_ns + self.after_ns)
+
+    def again(self, callback: Callable[..., Any], *args: Any, update: bool = True) -> None:
+        self.after_ns = self.repeat_ns or self.after_ns
+        self.start(callback, *args)
+
+    def stop(self) -> None:
+        if self.active:
+            self.loop._disarm(self)
+        super().stop()
+
+    @_Watcher.ref.setter  # type: ignore[attr-defined]
+    def ref(self, value: bool) -> None:
+        value = bool(value)
+        if self.active and value != self._ref:
+            self.loop._n_ref_timers += 1 if value else -1
+        self._ref = value
+
+
+class _Idle(_Watcher):
+    """Fires when no callback is queued, before the clock moves (``gevent.idle``)."""
+
+    def start(self, callback: Callable[..., Any], *args: Any, **_kw: Any) -> None:
+        super().start(callback, *args)
+        if self not in self.loop._idles:
+            self.loop._idles.append(self)
+
+    def stop(self) -> None:
+        super().stop()
+        if self in self.loop._idles:
+            self.loop._idles.remove(self)
+
+
+class _Async(_Watcher):
+    """``send()`` queues the callback; thread-safe because deque.append is atomic under the GIL."""
+
+    def send(self) -> None:
+        if self.active and self.callback is not None:
+            self.loop.run_callback(self.callback, *self.args)
+
+    send_ignoring_arg = send
+
+
+class _Never(_Watcher):
+    """Signal, child, stat, fork, prepare and check watchers: accepted, never fired."""
+
+    def __init__(self, loop: VirtualLoop, ref: bool = True, priority: int | None = None, **kw: Any) -> None:
+        super().__init__(loop, ref, priority)
+        for name, value in kw.items():
+            setattr(self, name, value)
+
+
+class VirtualLoop:
+    """gevent loop with a virtual integer-nanosecond clock. Single-threaded by design."""
+
+    MINPRI = -128
+    MAXPRI = 127
+    approx_timer_resolution = 1e-9
+    backend = "virtual"
+    backend_int = 0
+    starting_timer_may_update_loop_time = False
+
+    def __init__(self, flags: Any = None, default: bool | None = None) -> None:
+        self.now_ns = 0
+        self.default = True if default is None else bool(default)
+        self.error_handler: Any = None
+        self.n_callbacks = 0  # callbacks run: progress counter for the watchdog/busy-wait guard
+        self.n_timer_fires = 0
+        self.n_iterations = 0
+        self._callbacks: deque[_Callback] = deque()
+        self._heap: list[tuple[int, int, int, int, _Timer]] = []
+        self._seq = 0
+        self._n_ref_timers = 0
+        self._idles: list[_Idle] = []
+        self._break = False
+        self._destroyed = False
+
+    # -- clock -------------------------------------------------------------------------------
+    def now(self) -> float:
+        return self.now_ns / _NS
+
+    def update_now(self) -> None:
+        """No-op: virtual time moves only when the loop jumps to a timer."""
+
+    def set_now_ns(self, now_ns: int) -> None:
+        """Move the clock forwards (set-up only; time never goes backwards)."""
+        if now_ns < self.now_ns:
+            raise ValueError("virtual time cannot go backwards")
+        self.now_ns = now_ns
+
+    @property
+    def progress(self) -> int:
+        return self.n_callbacks + self.n_timer_fires
+
+    # -- timer heap --------------------------------------------------------------------------
+    def _arm(self, timer: _Timer, due_ns: int) -> None:
+        self._seq += 1
+        timer._token += 1
+        timer.due_ns = due_ns
+        heapq.heappush(self._heap, (due_ns, timer.priority, self._seq, timer._token, timer))
+        if timer._ref:
+            self._n_ref_timers += 1
+
+    def _disarm(self, timer: _Timer) -> None:
+        timer._token += 1  # the heap entry is now stale and will be skipped
+        if timer._ref:
+            self._n_ref_timers -= 1
+
+    def _pop_timer(self) -> _Timer | None:
+        heap = self._heap
+        while heap:
+            due_ns, _prio, _seq, token, timer = heapq.heappop(heap)
+            if token == timer._token and timer.active:
+                return timer
+        return None
+
+    def next_due_ns(self) -> int | None:
+        """Due time of the earliest live timer (for tests and the runtime's diagnostics)."""
+        for due_ns, _prio, _seq, token, timer in sorted(self._heap):
+            if token == timer._token and timer.active:
+                return due_ns
+        return None
+
+    # -- running -----------------------------------------------------------------------------
+    def run(self, nowait: bool = False, once: bool = False) -> None:
+        """Run until nothing can happen any more (or ``break_``; one pass with ``once``/``nowait``).
+
+        ``nowait`` never moves the clock: it only runs what is due now.
+        """
+        self._break = False
+        while not self._break and not self._destroyed:
+            self.n_iterations += 1
+            self._drain_callbacks()
+            if self._break or self._destroyed:
+                break
+            if self._idles:
+                for idle in list(self._idles):
+                    if idle.active and idle.callback is not None:
+                        self._invoke(idle, idle.callback, idle.args)
+                if self._callbacks:
+                    continue
+            if self._n_ref_timers <= 0 and not self._callbacks and not self._has_ref_idle():
+                return  # nothing ref'd can ever happen: gevent raises LoopExit
+            timer = self._pop_timer()
+            if timer is None:
+                return
+            if nowait and timer.due_ns > self.now_ns:
+                self._push_back(timer)
+                return
+            self._fire(timer)
+            if once or nowait:
+                self._drain_callbacks()
+                return
+
+    def _has_ref_idle(self) -> bool:
+        return any(idle.active and idle._ref for idle in self._idles)
+
+    def _push_back(self, timer: _Timer) -> None:
+        # Re-insert with its original due time; a fresh seq is fine since nothing else is at it yet.
+        ref = timer._ref
+        if ref:
+            self._n_ref_timers -= 1
+        self._arm(timer, timer.due_ns)
+
+    def _drain_callbacks(self) -> None:
+        callbacks = self._callbacks
+        while callbacks and not self._break:
+            cb = callbacks.popleft()
+            func, args = cb.callback, cb.args
+            cb.callback = None
+            if func is None or args is None:
+                continue  # stopped before it ran
+            self.n_callbacks += 1
+            try:
+                func(*args)
+            except:  # noqa: E722 - same contract as gevent's loops: report, keep running
+                self._report(cb)
+            finally:
+                cb.args = None
+
+    def _fire(self, timer: _Timer) -> None:
+        if timer.due_ns > self.now_ns:
+            self.now_ns = timer.due_ns
+        self.n_timer_fires += 1
+        func, args = timer.callback, timer.args
+        if timer.repeat_ns:
+            self._seq += 1
+            timer._token += 1
+            timer.due_ns = self.now_ns + timer.repeat_ns
+            heapq.heappush(self._heap, (timer.due_ns, timer.priority, self._seq, timer._token, timer))
+        else:
+            timer.active = False
+            if timer._ref:
+                self._n_ref_timers -= 1
+        if func is not None:
+            self._invoke(timer, func, args)
+
+    def _invoke(self, context: Any, func: Callable[..., Any], args: tuple[Any, ...]) -> None:
+        try:
+            func(*args)
+        except:  # noqa: E722
+            self._report(context)
+
+    def _report(self, context: Any) -> None:
+        try:
+            self.handle_error(context, *sys.exc_info())
+        except:  # noqa: E722
+            try:
+                print("Exception while handling another error", file=sys.stderr)
+                traceback.print_exc()
+            except:  # noqa: E722
+                pass
+
+    def handle_error(self, context: Any, type_: Any, value: Any, tb: Any) -> None:
+        handler = self.error_handler
+        if handler is not None:
+            getattr(handler, "handle_error", handler)(context, type_, value, tb)
+        else:
+            traceback.print_exception(type_, value, tb)
+
+    def break_(self, how: Any = None) -> None:
+        self._break = True
+
+    # -- callbacks ---------------------------------------------------------------------------
+    def run_callback(self, func: Callable[..., Any], *args: Any) -> _Callback:
+        cb = _Callback(func, args)
+        self._callbacks.append(cb)
+        return cb
+
+    run_callback_threadsafe = run_callback
+
+    # -- watchers ----------------------------------------------------------------------------
+    def timer(self, after: float, repeat: float = 0.0, ref: bool = True, priority: int | None = None) -> _Timer:
+        return _Timer(self, after, repeat, ref, priority)
+
+    def io(self, fd: Any, events: int, ref: bool = True, priority: int | None = None) -> Any:
+        raise NoRealIO(
+            f"real I/O on fd {fd!r} is not possible in a backtest: use requests (routed in-process) "
+            "instead of sockets, select or asyncio"
+        )
+
+    def closing_fd(self, fd: Any) -> bool:
+        return False
+
+    def idle(self, ref: bool = True, priority: int | None = None) -> _Idle:
+        return _Idle(self, ref, priority)
+
+    def async_(self, ref: bool = True, priority: int | None = None) -> _Async:
+        return _Async(self, ref, priority)
+
+    def prepare(self, ref: bool = True, priority: int | None = None) -> _Never:
+        return _Never(self, ref, priority)
+
+    def check(self, ref: bool = True, priority: int | None = None) -> _Never:
+        return _Never(self, ref, priority)
+
+    def fork(self, ref: bool = True, priority: int | None = None) -> _Never:
+        return _Never(self, ref, priority)
+
+    def signal(self, signum: int, ref: bool = True, priority: int | None = None) -> _Never:
+        return _Never(self, ref, priority, signum=signum)
+
+    def child(self, pid: int, trace: int = 0, ref: bool = True) -> _Never:
+        return _Never(self, ref, None, pid=pid, rpid=0, rstatus=0)
+
+    def stat(self, path: str, interval: float = 0.0, ref: bool = True, priority: int | None = None) -> _Never:
+        return _Never(self, ref, priority, path=path, interval=interval, attr=None, prev=None)
+
+    def install_sigchld(self) -> None:
+        """No child processes run in a backtest."""
+
+    def reset_sigchld(self) -> None:
+        """No child processes run in a backtest."""
+
+    # -- lifecycle and diagnostics ------------------------------------------------------------
+    def reinit(self) -> None:
+        """Nothing to re-initialise after a fork (none happen)."""
+
+    def destroy(self) -> None:
+        self._destroyed = True
+        self._callbacks.clear()
+        self._heap.clear()
+        self._idles.clear()
+        self._n_ref_timers = 0
+
+    @property
+    def ptr(self) -> int:
+        return 0 if self._destroyed else id(self)
+
+    @property
+    def pendingcnt(self) -> int:
+        return len(self._callbacks)
+
+    @property
+    def activecnt(self) -> int:
+        return self._n_ref_timers
+
+    def fileno(self) -> None:
+        return None
+
+    def debug(self) -> list[str]:
+        return [self._format()]
+
+    def _format(self) -> str:
+        return (
+            f"backend=virtual now_ns={self.now_ns} callbacks={len(self._callbacks)} "
+            f"ref_timers={self._n_ref_timers} fired={self.n_timer_fires} ran={self.n_callbacks}"
+        )
+
+    def __repr__(self) -> str:
+        return f"<VirtualLoop {self._format()}>"
