@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
 
 import pytest
 import requests
@@ -260,3 +263,49 @@ def test_stream_callback_error_keeps_stream_alive(
         bot.stop()
     assert stub.state.stream_connections == 1
     assert "bot bug" in capsys.readouterr().err
+
+
+# --- bots/quoter.py on this client ---------------------------------------------------------------
+
+QUOTER_PATH = Path(__file__).resolve().parents[2] / "bots" / "quoter.py"
+
+
+@pytest.fixture
+def quoter_module(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    monkeypatch.syspath_prepend(str(QUOTER_PATH.parent))  # the quoter imports bot_template beside it
+    spec = importlib.util.spec_from_file_location("bots_quoter", QUOTER_PATH)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_quoter_cycle_cancels_then_quotes_around_mid_skipping_side_over_limit(
+    stub: StubExchange, quoter_module: ModuleType
+) -> None:
+    bot = quoter_module.SimpleQuoter(stub.url, "alice", "pw")
+    bot.REQUEST_SPACING = 0.0
+    products = [p for p in bot.get_products() if p.symbol in ("TIDE_SPOT", "WX_SPOT")]
+    stub.state.requests.clear()
+    # Stub positions: TIDE_SPOT -6, WX_SPOT -48; selling 60 more WX_SPOT would reach -108.
+    bot.quote_once(products, width=5, volume=60)
+    calls = [(r.method, r.path.split("?")[0]) for r in stub.state.requests]
+    assert calls[:4] == [("GET", "/api/order/current-user"), ("DELETE", f"/api/order/{ORDER_ID}"),
+                         ("DELETE", "/api/order/8728761d-c1d0-44c6-a9b0-8e3a28e1b8a3"),
+                         ("GET", "/api/position/current-user")]
+    posted = [r.body for r in stub.state.requests if r.method == "POST"]
+    # Stub book: best bid 2618, best ask 2814.0, so the mid is 2716.
+    assert posted == [
+        {"product": "TIDE_SPOT", "price": 2711, "side": "BUY", "volume": 60},
+        {"product": "TIDE_SPOT", "price": 2721, "side": "SELL", "volume": 60},
+        {"product": "WX_SPOT", "price": 2711, "side": "BUY", "volume": 60},
+    ]
+
+
+def test_quoter_requests_spaced_at_least_request_spacing(stub: StubExchange, quoter_module: ModuleType) -> None:
+    bot = quoter_module.SimpleQuoter(stub.url, "alice", "pw", products=["TIDE_SPOT"])
+    bot.REQUEST_SPACING = 0.2  # scaled down from the exchange's 1 s to keep the test short
+    products = bot._paced(bot.get_products)
+    bot.quote_once([p for p in products if p.symbol == "TIDE_SPOT"], width=5, volume=5)
+    times = [r.received_at for r in stub.state.requests[1:]]  # after login
+    assert len(times) == 8
+    assert min(later - earlier for earlier, later in zip(times, times[1:])) >= 0.2
