@@ -58,7 +58,8 @@ class MatchingEngine:
         resting orders' prices; the remainder rests. Returns [OrderAccepted, Fill..., (self-trade
         cancels)] or [OrderRejected]. O(log L + fills)."""
         book = self.books.get(product)
-        if book is None or (side != 1 and side != -1) or type(price) is not int or price <= 0 \
+        if book is None or type(side) is not int or (side != 1 and side != -1) or type(price) is not int \
+                or price <= 0 \
                 or type(volume) is not int or volume <= 0:
             return [self._rejection(ts, owner, product, side, price, volume)]
         order_id = self._next_id()
@@ -247,7 +248,7 @@ class MatchingEngine:
     def _rejection(self, ts: int, owner: str, product: str, side: int, price: int, volume: int) -> OrderRejected:
         if product not in self.books:
             reason, detail = UNKNOWN_PRODUCT, f"unknown product {product!r}"
-        elif side not in (BUY, SELL):
+        elif type(side) is not int or side not in (BUY, SELL):
             reason, detail = BAD_SIDE, f"side must be BUY or SELL, got {side!r}"
         elif type(price) is not int or price <= 0:
             reason, detail = BAD_PRICE, f"price must be a positive whole number of ticks, got {price!r}"

@@ -320,3 +320,13 @@ def test_events_are_immutable(engine, make):
     with pytest.raises(TypeError):
         event[0] = 0  # type: ignore[index]
     assert hash(event) == hash(tuple(event))
+
+
+@pytest.mark.parametrize("side", [True, False, 1.0, -1.0])
+def test_bool_or_float_side_is_rejected_as_bad_side(engine, side):
+    # True == 1 and 1.0 == 1, so an equality check alone let these through as BUY and put them in events.
+    engine.submit(1, "a", P, SELL, 100, 3)
+    before = book_state(engine)
+    (event,) = engine.submit(2, "c", P, side, 100, 1)
+    assert type(event) is OrderRejected and event.reason == BAD_SIDE
+    assert book_state(engine) == before
