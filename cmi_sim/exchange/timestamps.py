@@ -8,6 +8,7 @@ from __future__ import annotations
 import calendar
 import re
 import time
+from datetime import datetime
 
 _PATTERN = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?Z$")
 
@@ -24,5 +25,10 @@ def parse_timestamp(text: str) -> int:
     if match is None:
         raise ValueError(f"not an ISO-8601 UTC timestamp like 2026-02-28T14:25:39.048403030Z: {text!r}")
     year, month, day, hour, minute, second, fraction = match.groups()
-    seconds = calendar.timegm((int(year), int(month), int(day), int(hour), int(minute), int(second)))
+    fields = (int(year), int(month), int(day), int(hour), int(minute), int(second))
+    try:
+        datetime(*fields)  # timegm alone rolls impossible dates over (Feb 30 -> Mar 2)
+    except ValueError as error:
+        raise ValueError(f"not a valid date and time: {text!r} ({error})") from None
+    seconds = calendar.timegm(fields)
     return seconds * 1_000_000_000 + int((fraction or "0").ljust(9, "0"))

@@ -35,3 +35,12 @@ def test_format_then_parse_round_trips_with_fixed_width(ns):
 def test_parse_bad_input_raises_value_error(text):
     with pytest.raises(ValueError):
         parse_timestamp(text)
+
+
+@pytest.mark.parametrize("text", [
+    "2026-02-30T00:00:00Z", "2026-02-29T00:00:00Z", "2026-02-28T24:00:00Z", "2026-02-28T14:60:00Z",
+    "2026-02-28T14:25:60Z", "2026-00-10T00:00:00Z", "2026-04-31T00:00:00Z",
+])
+def test_parse_impossible_date_or_time_raises_instead_of_rolling_over(text):
+    with pytest.raises(ValueError):
+        parse_timestamp(text)
