@@ -13,7 +13,6 @@ from urllib.parse import unquote, urlsplit
 from cmi_sim.world import aerodatabox, environment_agency, open_meteo
 from cmi_sim.world.reply import DataReply, header, query_params
 from cmi_sim.world.series import World
-from cmi_sim.world.times import MINUTE_NS
 
 HOSTS: frozenset[str] = frozenset({environment_agency.HOST, open_meteo.HOST, aerodatabox.HOST})
 DEFAULT_TIDE_LAG_NS = 0
@@ -67,7 +66,3 @@ class WorldDataService:
                 return aerodatabox.airport_flights(self.world.flights, path[len(prefix):].split("/"), params, now_ns)
         return DataReply(404, {"message": f"no such endpoint: {path or '/'}"})
 
-
-def minutes(n: int) -> int:
-    """Convenience for configuration: n minutes in nanoseconds."""
-    return n * MINUTE_NS
