@@ -364,6 +364,12 @@ class VirtualLoop:
     def timer(self, after: float, repeat: float = 0.0, ref: bool = True, priority: int | None = None) -> _Timer:
         return _Timer(self, after, repeat, ref, priority)
 
+    def timer_ns(self, after_ns: int, *, ref: bool = True, priority: int | None = None) -> _Timer:
+        """A one-shot timer with an exact integer delay (the world schedules absolute times)."""
+        timer = _Timer(self, 0.0, 0.0, ref, priority)
+        timer.after_ns = max(0, int(after_ns))
+        return timer
+
     def io(self, fd: Any, events: int, ref: bool = True, priority: int | None = None) -> Any:
         raise NoRealIO(
             f"real I/O on fd {fd!r} is not possible in a backtest: use requests (routed in-process) "

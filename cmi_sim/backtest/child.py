@@ -1,0 +1,45 @@
+"""Entry point of the backtest child process: ``python -m cmi_sim.backtest.child CONFIG.json``.
+
+Spawn it through :func:`cmi_sim.backtest.parent.run_in_child`, which sets ``PYTHONHASHSEED=0``,
+``TZ=UTC`` and removes proxy variables. The child writes the result JSON named in the config and
+leaves with ``os._exit`` (0: ran to the end or the bot stopped, 1: the bot raised, 2: runtime
+error, 3: watchdog).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import traceback
+from pathlib import Path
+
+
+def main(argv: list[str]) -> None:
+    if len(argv) != 2:
+        sys.stderr.write("usage: python -m cmi_sim.backtest.child CONFIG.json\n")
+        os._exit(2)
+    # Nothing may create the gevent hub before the runtime sets the loop: import only config here.
+    from cmi_sim.backtest.config import RunConfig
+
+    config = RunConfig.load(argv[1])
+    try:
+        from cmi_sim.backtest.runtime import VirtualRuntime
+
+        runtime = VirtualRuntime(config)
+        runtime.setup()
+        runtime.build_world()
+        runtime.run()
+    except BaseException:  # noqa: BLE001 - report set-up failures in the result file
+        text = traceback.format_exc()
+        sys.stderr.write(text)
+        Path(config.result_path).write_text(
+            json.dumps({"status": "runtime_error", "exit_code": 2, "traceback": text}, indent=1)
+        )
+        sys.stderr.flush()
+        sys.stdout.flush()
+        os._exit(2)
+
+
+if __name__ == "__main__":
+    main(sys.argv)

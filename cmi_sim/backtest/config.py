@@ -1,0 +1,68 @@
+"""The configuration of one backtest run in a child process: a frozen value, JSON on disk."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = ["RunConfig", "parse_start_ns"]
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything the child needs. ``world`` names a factory ``"module:function"`` (see runtime)."""
+
+    bot: str  #: path of the bot script, run as ``__main__``
+    world: str  #: ``"package.module:function"``; called with a WorldContext, returns a World
+    result_path: str  #: where the child writes the result JSON
+    start: str = "2026-02-28T12:00:00Z"  #: virtual wall-clock time at the start (UTC ISO-8601)
+    duration_s: float = 3600.0  #: virtual length of the session
+    argv: tuple[str, ...] = ()  #: sys.argv[1:] for the bot
+    seed: int = 0
+    latency_ms: float = 1.0  #: virtual latency of each HTTP request (half before, half after)
+    grace_s: float = 10.0  #: virtual time the bot gets to stop after KeyboardInterrupt
+    watchdog_s: float = 30.0  #: real seconds without loop progress before the run is abandoned
+    busy_wait_reads: int = 10_000  #: clock reads without progress before a forced 1 ms sleep
+    same_instant_budget: int = 1_000  #: requests at one virtual instant before a forced 1 ms sleep
+    world_args: dict[str, Any] = field(default_factory=dict)  #: passed to the factory via the context
+    sys_path: tuple[str, ...] = ()  #: extra import paths for the world factory (appended)
+    cwd: str | None = None  #: working directory of the bot (default: the child's)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunConfig:
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"unknown config keys: {sorted(unknown)}")
+        data = dict(data)
+        for key in ("argv", "sys_path"):
+            if key in data:
+                data[key] = tuple(data[key])
+        return cls(**data)
+
+    @classmethod
+    def load(cls, path: str | Path) -> RunConfig:
+        return cls.from_dict(json.loads(Path(path).read_text()))
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def dump(self, path: str | Path) -> None:
+        Path(path).write_text(json.dumps(self.to_dict(), indent=1, sort_keys=True))
+
+    @property
+    def start_ns(self) -> int:
+        return parse_start_ns(self.start)
+
+
+def parse_start_ns(text: str) -> int:
+    """Epoch nanoseconds of an ISO-8601 time; naive times are UTC."""
+    moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    delta = moment - dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1_000

@@ -1,0 +1,67 @@
+"""What the backtest transport asks of the simulated world: a router, replies and byte streams.
+
+The world (exchange, replay services) implements :data:`Router`. The transport calls it once per
+HTTP request the bot makes and turns the answer into a real ``requests.Response``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Protocol, Union, runtime_checkable
+
+__all__ = ["ByteStream", "ConnectionRefused", "Reply", "Router", "StreamReply", "World"]
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A finished response."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+@runtime_checkable
+class ByteStream(Protocol):
+    """Server side of one open stream (e.g. one SSE subscription)."""
+
+    def read(self, timeout_s: float | None) -> bytes | None:
+        """Next chunk; ``None`` on timeout (nothing arrived); ``b""`` once the server closed it.
+
+        Blocks cooperatively (gevent primitives, or ``threading`` ones created after patching)
+        until data, close or timeout.
+        """
+
+    def close(self) -> None:
+        """The client went away (read timeout, response closed): drop the subscription."""
+
+
+@dataclass(frozen=True)
+class StreamReply:
+    """A streaming response (status and headers now, body as it comes)."""
+
+    status: int
+    headers: dict[str, str]
+    stream: ByteStream
+
+
+class ConnectionRefused(Exception):
+    """Raised by a router for a host it does not serve; the bot sees a ConnectionError."""
+
+
+Router = Callable[[str, str, Mapping[str, str], Union[bytes, None]], Union[Reply, StreamReply]]
+
+
+@dataclass
+class World:
+    """What a world factory returns: the router, greenlets to run beside the bot, end hooks.
+
+    ``background`` functions are spawned, in order, before the bot. ``on_end`` runs at the virtual
+    end time before the bot is interrupted (freeze the exchange, close the streams). ``result``
+    returns JSON-able data for the result file.
+    """
+
+    router: Router
+    background: list[Callable[[], Any]] = field(default_factory=list)
+    on_end: Callable[[], None] | None = None
+    result: Callable[[], Any] | None = None

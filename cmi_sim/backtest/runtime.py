@@ -1,0 +1,421 @@
+"""Runs one unmodified bot in virtual time, next to a simulated world. One run per process.
+
+Set-up order (it matters; :meth:`VirtualRuntime.setup`):
+
+1. ``TZ=UTC``; the runner's real clocks are in ``clocks.REAL`` (a container the sweep skips).
+2. ``gevent.config.loop = VirtualLoop`` before anything creates the hub; ``monkey.patch_all()``;
+   the hub's loop is checked to be a VirtualLoop. Every bot thread is now a greenlet.
+3. Virtual clocks (time-machine traveller + module attributes), then deterministic entropy.
+4. ``requests`` transport (routes to the world) and the network guard.
+5. Sweep of every loaded module's globals for captured originals (clocks, ``time.sleep``,
+   ``os.urandom``).
+6. The world factory builds the router and the background greenlets (:class:`WorldContext`).
+7. The watchdog (real OS thread) starts; the bot runs as ``__main__`` in the main greenlet.
+
+ORDERING CONTRACT (what makes a run reproducible; tested in tests/backtest/test_ordering.py):
+
+- Virtual time is an integer number of nanoseconds and moves only when no callback is runnable:
+  the loop then jumps to the earliest timer. Work never costs virtual time (a bot's CPU time is
+  not charged); only sleeps, timeouts and the request latency do.
+- Callbacks run FIFO, including those added while draining, and all of them run before the next
+  timer fires. A greenlet woken by a timer runs inside that timer's firing until it blocks.
+- Timers due at the same instant fire in ``(priority, seq)`` order; ``seq`` is taken when the timer
+  is started, so among equal priorities the earlier-started wait wakes first.
+- Priorities: world timers (market ticks, the world's own sleeps through
+  :meth:`WorldContext.sleep_until`) use ``PRIORITY_WORLD`` (-100); the session end uses
+  ``PRIORITY_END`` (-50); everything else (bot sleeps, timeouts, request latency) uses 0. Hence
+  **market data at T is published, and the readers it wakes run, before any bot wake-up at T**;
+  the session includes the world's events at exactly the end time but no bot wake-up at it.
+- At t=0 the background greenlets run first (in the order the factory listed them), each until it
+  blocks, then the bot's module code.
+- At the end time: ``world.on_end()``, then ``KeyboardInterrupt`` in the bot's main greenlet (as
+  Ctrl-C would), then up to ``grace_s`` virtual seconds for it and its non-daemon threads to
+  finish (the interpreter's shutdown rule); then the result is written and the process leaves
+  with ``os._exit`` (a normal shutdown would wait on green threads that can no longer run).
+- Request latency: ``sleep(latency/2)``, the handler, ``sleep(latency/2)``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import runpy
+import sys
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from cmi_sim.backtest.clocks import REAL, VirtualClock, install_clocks, sweep_module_globals
+from cmi_sim.backtest.config import RunConfig
+from cmi_sim.backtest.entropy import install_entropy
+from cmi_sim.backtest.router import World
+from cmi_sim.backtest.vloop import PRIORITY_WORLD, VirtualLoop
+
+__all__ = ["VirtualRuntime", "WorldContext", "PRIORITY_END", "EXIT_OK", "EXIT_BOT_ERROR", "EXIT_WATCHDOG"]
+
+PRIORITY_END = -50
+EXIT_OK = 0
+EXIT_BOT_ERROR = 1
+EXIT_RUNTIME_ERROR = 2
+EXIT_WATCHDOG = 3
+_NS = 1_000_000_000
+_SWEEP_SKIP = ("gevent", "time_machine", "_time_machine", "cmi_sim.backtest", "greenlet")
+
+
+def iso_ns(epoch_ns: int) -> str:
+    """ISO-8601 UTC with nine fractional digits, as the CMI API writes timestamps."""
+    seconds, nanos = divmod(epoch_ns, _NS)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{nanos:09d}Z"
+
+
+@dataclass
+class WorldContext:
+    """What a world factory gets: the clock, the schedule and a way to run greenlets."""
+
+    runtime: VirtualRuntime
+    config: dict[str, Any]  #: ``RunConfig.world_args``
+    seed: int
+    start_ns: int  #: virtual epoch ns at the start
+    end_ns: int  #: virtual epoch ns at the end
+
+    def now_ns(self) -> int:
+        """Virtual epoch time in ns (does not count as a bot clock read)."""
+        return self.runtime.clock.now_ns()
+
+    def spawn(self, fn: Callable[..., Any], *args: Any) -> Any:
+        return self.runtime.spawn_world(fn, *args)
+
+    def sleep_until(self, t_ns: int, priority: int = PRIORITY_WORLD) -> None:
+        """Block this greenlet until virtual epoch time ``t_ns`` (exact, world priority)."""
+        self.runtime.sleep_until(t_ns, priority)
+
+    def sleep(self, seconds: float, priority: int = PRIORITY_WORLD) -> None:
+        self.runtime.sleep_until(self.now_ns() + round(seconds * _NS), priority)
+
+    def event(self) -> Any:
+        """A gevent Event (a cooperative waker for stream subscriptions)."""
+        import gevent.event
+
+        return gevent.event.Event()
+
+
+class VirtualRuntime:
+    """Set-up, run and result of one backtest in this (child) process."""
+
+    def __init__(self, config: RunConfig) -> None:
+        self.config = config
+        self.start_ns = config.start_ns
+        self.end_ns = self.start_ns + round(config.duration_s * _NS)
+        self._wall_start = REAL.perf_counter()
+        self.world: World | None = None
+        self.bot_outcome: dict[str, Any] = {"outcome": "not started"}
+        self.thread_errors: list[dict[str, Any]] = []
+        self.world_errors: list[dict[str, Any]] = []
+        self.reached_end = False
+        self.watchdog_report: dict[str, Any] | None = None
+        self._finished = False
+
+    # -- set-up -------------------------------------------------------------------------------
+    def setup(self) -> None:
+        os.environ["TZ"] = "UTC"
+        time.tzset()
+        import gevent
+
+        gevent.config.loop = VirtualLoop
+        gevent.config.monitor_thread = False
+        from gevent import monkey
+
+        monkey.patch_all()
+        self._real_exit = os._exit
+        self._real_lock = monkey.get_original("_thread", "allocate_lock")()
+        self.hub = gevent.get_hub()
+        if not isinstance(self.hub.loop, VirtualLoop):
+            raise RuntimeError(f"the gevent hub was created before set-up: {self.hub.loop!r}")
+        self.loop: VirtualLoop = self.hub.loop
+        self._gevent = gevent
+
+        hub = self.hub
+        self.clock = VirtualClock(
+            self.loop,
+            self.start_ns,
+            busy_wait_reads=self.config.busy_wait_reads,
+            sleep=gevent.sleep,
+            in_hub=lambda: gevent.getcurrent() is hub,
+        )
+        swaps = install_clocks(self.clock)
+        real_sleep = monkey.get_original("time", "sleep")
+        swaps[id(real_sleep)] = (real_sleep, gevent.sleep)
+        swaps.update(install_entropy(self.config.seed))
+
+        import requests  # noqa: F401 - loaded before the sweep so its captured clocks are swept
+
+        from cmi_sim.backtest.guard import NetworkGuard
+        from cmi_sim.backtest.transport import InProcessTransport
+
+        self.transport = InProcessTransport(
+            self._no_router,
+            sleep=gevent.sleep,
+            now_ns=self.clock.now_ns,
+            latency_ns=round(self.config.latency_ms * 1_000_000),
+            same_instant_budget=self.config.same_instant_budget,
+        )
+        self.transport.install()
+        self.guard = NetworkGuard(self.clock.now_ns)
+        self.guard.install()
+        self.swept = sweep_module_globals(swaps, skip_prefixes=_SWEEP_SKIP)
+        _threading_excepthook(self)
+        os._exit = self._bot_os_exit  # type: ignore[assignment]
+
+    @staticmethod
+    def _no_router(method: str, url: str, headers: Any, body: Any) -> Any:
+        from cmi_sim.backtest.router import ConnectionRefused
+
+        raise ConnectionRefused(url)
+
+    def build_world(self) -> World:
+        for path in self.config.sys_path:
+            if path not in sys.path:
+                sys.path.append(path)
+        module_name, _, func_name = self.config.world.partition(":")
+        factory = getattr(importlib.import_module(module_name), func_name)
+        context = WorldContext(self, dict(self.config.world_args), self.config.seed, self.start_ns, self.end_ns)
+        world = factory(context)
+        if isinstance(world, tuple):
+            world = World(world[0], list(world[1]))
+        self.world = world
+        self.transport.router = world.router
+        return world
+
+    # -- scheduling helpers ----------------------------------------------------------------------
+    def sleep_until(self, t_ns: int, priority: int) -> None:
+        timer = self.loop.timer_ns(t_ns - self.clock.now_ns(), priority=priority)
+        try:
+            self.hub.wait(timer)
+        finally:
+            timer.close()
+
+    def spawn_world(self, fn: Callable[..., Any], *args: Any) -> Any:
+        greenlet = self._gevent.spawn(fn, *args)
+        greenlet.link_exception(self._world_failed)
+        return greenlet
+
+    def _world_failed(self, greenlet: Any) -> None:
+        exc = greenlet.exception
+        self.world_errors.append(
+            {
+                "greenlet": repr(greenlet),
+                "exception": repr(exc),
+                "traceback": "".join(traceback.format_exception(exc)) if exc is not None else "",
+                "t_ns": self.clock.now_ns(),
+            }
+        )
+
+    # -- running ----------------------------------------------------------------------------------
+    def run(self) -> None:
+        """Run the session; never returns (the process ends with ``os._exit``)."""
+        gevent = self._gevent
+        from gevent.event import Event
+
+        from cmi_sim.backtest.watchdog import Watchdog
+
+        world = self.world if self.world is not None else self.build_world()
+        for fn in world.background:
+            self.spawn_world(fn)
+
+        self._main = gevent.getcurrent()
+        self._done = Event()
+        end_reached = Event()
+        end_timer = self.loop.timer_ns(self.end_ns - self.clock.now_ns(), priority=PRIORITY_END)
+        end_timer.start(end_reached.set)
+        supervisor = gevent.spawn(self._supervise, end_reached)
+
+        self.watchdog = Watchdog(
+            self.loop,
+            self.config.watchdog_s,
+            self._on_watchdog,
+            main_thread_ident=_main_ident(),
+        )
+        self.watchdog.start()
+        gevent.sleep(0)  # let the world's greenlets run first at t=0 (ordering contract)
+        self._run_bot()
+        self._wait_non_daemon_threads()
+        self._done.set()
+        supervisor.join()  # the supervisor ends the process
+        self.finish(EXIT_RUNTIME_ERROR, note="supervisor returned")
+
+    def _run_bot(self) -> None:
+        cfg = self.config
+        bot = str(Path(cfg.bot).resolve())
+        if cfg.cwd:
+            os.chdir(cfg.cwd)
+        sys.path.insert(0, str(Path(bot).parent))  # what `python bot.py` does and runpy does not
+        sys.argv = [bot, *cfg.argv]
+        self.bot_outcome = {"outcome": "running"}
+        try:
+            runpy.run_path(bot, run_name="__main__")
+            self.bot_outcome = {"outcome": "returned", "exit_code": 0}
+        except SystemExit as exc:
+            code = exc.code
+            exit_code = 0 if code is None else code if isinstance(code, int) else 1
+            if not isinstance(code, (int, type(None))):
+                print(code, file=sys.stderr)
+            self.bot_outcome = {"outcome": "exit", "exit_code": exit_code}
+        except KeyboardInterrupt:
+            traceback.print_exc()
+            self.bot_outcome = {"outcome": "interrupted", "exit_code": 130}
+        except BaseException as exc:  # noqa: BLE001 - the bot's crash is the report
+            text = traceback.format_exc()
+            sys.stderr.write(text)
+            self.bot_outcome = {
+                "outcome": "raised",
+                "exit_code": 1,
+                "exception": f"{type(exc).__name__}: {exc}",
+                "traceback": text,
+            }
+        self.bot_outcome["t_ns"] = self.clock.now_ns()
+
+    def _wait_non_daemon_threads(self) -> None:
+        """The interpreter's shutdown rule: the process lives while a non-daemon thread does."""
+        import threading
+
+        try:
+            while True:
+                alive = [
+                    t
+                    for t in threading.enumerate()
+                    if not t.daemon and t.is_alive() and t is not threading.main_thread()
+                    and not isinstance(t, threading._DummyThread)
+                ]
+                if not alive:
+                    return
+                alive[0].join()
+        except KeyboardInterrupt:
+            return
+
+    def _supervise(self, end_reached: Any) -> None:
+        gevent = self._gevent
+        gevent.wait([self._done, end_reached], count=1)
+        if not self._done.is_set():
+            self.reached_end = True
+            if self.world is not None and self.world.on_end is not None:
+                try:
+                    self.world.on_end()
+                except Exception:  # noqa: BLE001
+                    self.world_errors.append({"greenlet": "on_end", "traceback": traceback.format_exc()})
+            # Ctrl-C: in the bot's code if it still runs, else in the wait for its non-daemon threads.
+            gevent.kill(self._main, KeyboardInterrupt)
+            self._done.wait(timeout=self.config.grace_s)
+        code = EXIT_BOT_ERROR if self.bot_outcome.get("outcome") == "raised" else EXIT_OK
+        note = "" if self._done.is_set() else f"the bot did not stop within {self.config.grace_s} virtual s"
+        self.finish(code, note=note)
+
+    def _on_watchdog(self, report: dict[str, Any]) -> None:
+        self.watchdog_report = report
+        sys.stderr.write(f"\nwatchdog: {report['message']}\n{report['stuck_stack']}\n")
+        self.finish(EXIT_WATCHDOG, note="watchdog")
+
+    def _bot_os_exit(self, code: int = 0) -> None:
+        self.bot_outcome = {"outcome": "os._exit", "exit_code": code, "t_ns": self.clock.now_ns()}
+        self.finish(EXIT_OK if code == 0 else EXIT_BOT_ERROR, note="the bot called os._exit")
+
+    # -- result ----------------------------------------------------------------------------------
+    def result(self, note: str = "") -> dict[str, Any]:
+        now_ns = self.clock.now_ns()
+        world_result = None
+        if self.world is not None and self.world.result is not None:
+            try:
+                world_result = self.world.result()
+            except Exception:  # noqa: BLE001
+                world_result = {"error": traceback.format_exc()}
+        return {
+            "status": _status(self),
+            "note": note,
+            "bot": self.bot_outcome,
+            "thread_errors": self.thread_errors,
+            "world_errors": self.world_errors,
+            "refused": self.transport.refused,
+            "blocked": self.guard.blocked,
+            "watchdog": self.watchdog_report,
+            "reached_end": self.reached_end,
+            "virtual_start": iso_ns(self.start_ns),
+            "virtual_end": iso_ns(now_ns),
+            "virtual_end_ns": now_ns,
+            "virtual_elapsed_s": (now_ns - self.start_ns) / _NS,
+            "loop": {
+                "n_callbacks": self.loop.n_callbacks,
+                "n_timer_fires": self.loop.n_timer_fires,
+                "n_iterations": self.loop.n_iterations,
+                "busy_wait_sleeps": self.clock.n_forced_sleeps,
+            },
+            "transport": {
+                "n_requests": self.transport.n_requests,
+                "n_streams": self.transport.n_streams,
+                "budget_sleeps": self.transport.n_budget_sleeps,
+            },
+            "wall_s": round(REAL.perf_counter() - self._wall_start, 3),
+            "world": world_result,
+        }
+
+    def finish(self, exit_code: int, note: str = "") -> None:
+        """Write the result JSON, flush, and leave the process at once (from any thread)."""
+        with self._real_lock:
+            if self._finished:
+                return
+            self._finished = True
+            try:
+                self.watchdog.stop()
+            except AttributeError:
+                pass
+            try:
+                result = self.result(note)
+                result["exit_code"] = exit_code
+                Path(self.config.result_path).write_text(json.dumps(result, indent=1, default=repr))
+            except BaseException:  # noqa: BLE001 - the process must end whatever happens
+                traceback.print_exc()
+                exit_code = EXIT_RUNTIME_ERROR
+            for stream in (sys.stdout, sys.stderr):
+                try:
+                    stream.flush()
+                except Exception:  # noqa: BLE001
+                    pass
+            self._real_exit(exit_code)
+
+
+def _status(runtime: VirtualRuntime) -> str:
+    if runtime.watchdog_report is not None:
+        return "watchdog"
+    outcome = runtime.bot_outcome.get("outcome")
+    if outcome == "raised":
+        return "bot_error"
+    return "ok"
+
+
+def _main_ident() -> int:
+    from gevent import monkey
+
+    return monkey.get_original("_thread", "get_ident")()
+
+
+def _threading_excepthook(runtime: VirtualRuntime) -> None:
+    import threading
+
+    default = threading.excepthook
+
+    def hook(args: Any) -> None:
+        if args.exc_type is not SystemExit:
+            runtime.thread_errors.append(
+                {
+                    "thread": getattr(args.thread, "name", repr(args.thread)),
+                    "exception": f"{args.exc_type.__name__}: {args.exc_value}",
+                    "traceback": "".join(
+                        traceback.format_exception(args.exc_type, args.exc_value, args.exc_traceback)
+                    ),
+                    "t_ns": runtime.clock.now_ns(),
+                }
+            )
+        default(args)
+
+    threading.excepthook = hook

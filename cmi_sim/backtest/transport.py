@@ -1,0 +1,218 @@
+"""The ``requests`` transport of a backtest: every HTTP request is answered in-process.
+
+:meth:`InProcessTransport.install` replaces the class attribute ``HTTPAdapter.send``, so
+module-level ``requests.get/post``, user Sessions and adapter subclasses that call
+``super().send()`` all pass through it. Each request goes to the world's :data:`Router`:
+
+- a :class:`Reply` becomes a complete ``requests.Response`` (``.json()``, ``.text``, ``.ok``,
+  ``raise_for_status``, ``iter_content``/``iter_lines`` behave as with a real server);
+- a :class:`StreamReply` becomes a streaming response whose ``raw`` is a :class:`StreamRaw`
+  (read timeout in virtual time, closing it closes the server-side stream);
+- :class:`ConnectionRefused` becomes ``requests.exceptions.ConnectionError("network is disabled:
+  no route for <url>")`` and is recorded in :attr:`InProcessTransport.refused`.
+
+Latency model (virtual time): ``sleep(latency/2)``, the handler, ``sleep(latency/2)``. The default
+of 1 ms makes every request a yield point, so a bot that retries in a tight loop on instant errors
+still lets virtual time advance. A second guard: more than ``same_instant_budget`` requests at one
+virtual instant force a 1 ms virtual sleep.
+
+Speed-ups that do not change results: ``Session.trust_env`` is False (no proxy/netrc scans of the
+environment per request), adapters build no urllib3 ``PoolManager``, and requests' runtime-checkable
+``typing.Protocol`` isinstance checks are replaced by duck-typing checks.
+"""
+
+from __future__ import annotations
+
+import http.client
+from typing import Any, Callable
+
+import requests
+import requests.adapters
+import requests.models
+import requests.sessions
+import requests.utils
+from requests.structures import CaseInsensitiveDict
+from requests.utils import get_encoding_from_headers
+
+from cmi_sim.backtest.router import ConnectionRefused, Reply, Router, StreamReply
+from cmi_sim.backtest.sse_raw import BodyRaw, StreamRaw
+
+__all__ = ["InProcessTransport", "read_timeout_of"]
+
+DEFAULT_LATENCY_NS = 1_000_000
+DEFAULT_SAME_INSTANT_BUDGET = 1_000
+_BUDGET_SLEEP_S = 0.001
+
+
+def read_timeout_of(timeout: Any) -> float | None:
+    """The read timeout in seconds of a ``requests`` timeout argument (float, tuple, urllib3 Timeout)."""
+    if timeout is None:
+        return None
+    if isinstance(timeout, tuple):
+        return None if timeout[1] is None else float(timeout[1])
+    read = getattr(timeout, "read_timeout", timeout)  # urllib3.util.Timeout
+    return None if read is None else float(read)
+
+
+def _body_bytes(body: Any) -> bytes | None:
+    if body is None:
+        return None
+    if isinstance(body, bytes):
+        return body
+    if isinstance(body, str):
+        return body.encode("utf-8")
+    if hasattr(body, "read"):
+        data = body.read()
+        return data.encode("utf-8") if isinstance(data, str) else bytes(data)
+    return b"".join(part.encode("utf-8") if isinstance(part, str) else bytes(part) for part in body)
+
+
+class InProcessTransport:
+    """Routes ``requests`` traffic to a router; keeps the counts and records the report needs."""
+
+    def __init__(
+        self,
+        router: Router,
+        *,
+        sleep: Callable[[float], None],
+        now_ns: Callable[[], int],
+        latency_ns: int = DEFAULT_LATENCY_NS,
+        same_instant_budget: int = DEFAULT_SAME_INSTANT_BUDGET,
+    ) -> None:
+        self.router = router
+        self.latency_ns = latency_ns
+        self.same_instant_budget = same_instant_budget
+        self._sleep = sleep
+        self._now_ns = now_ns  # virtual time (absolute epoch ns)
+        self.refused: list[dict[str, Any]] = []
+        self.n_requests = 0
+        self.n_streams = 0
+        self.n_budget_sleeps = 0
+        self._instant_ns = -1
+        self._instant_count = 0
+
+    # -- installing ------------------------------------------------------------------------------
+    def install(self) -> None:
+        transport = self
+
+        def send(
+            adapter: requests.adapters.HTTPAdapter,
+            request: requests.PreparedRequest,
+            stream: bool = False,
+            timeout: Any = None,
+            verify: Any = True,
+            cert: Any = None,
+            proxies: Any = None,
+        ) -> requests.Response:
+            return transport.send(adapter, request, stream=stream, timeout=timeout)
+
+        requests.adapters.HTTPAdapter.send = send  # type: ignore[method-assign]
+        _install_speedups()
+
+    # -- one request ---------------------------------------------------------------------------
+    def send(
+        self, adapter: Any, request: requests.PreparedRequest, *, stream: bool, timeout: Any
+    ) -> requests.Response:
+        self.n_requests += 1
+        self._check_budget()
+        url = request.url.decode("utf-8") if isinstance(request.url, bytes) else str(request.url)
+        method = str(request.method)
+        half = self.latency_ns // 2
+        if half:
+            self._sleep(half / 1e9)
+        try:
+            reply = self.router(method, url, CaseInsensitiveDict(request.headers), _body_bytes(request.body))
+        except ConnectionRefused:
+            self.refused.append({"method": method, "url": url, "t_ns": self._now_ns()})
+            raise requests.exceptions.ConnectionError(
+                f"network is disabled: no route for {url}", request=request
+            ) from None
+        if self.latency_ns - half:
+            self._sleep((self.latency_ns - half) / 1e9)
+        return self._build_response(adapter, request, url, reply, stream, read_timeout_of(timeout))
+
+    def _check_budget(self) -> None:
+        now = self._now_ns()
+        if now != self._instant_ns:
+            self._instant_ns, self._instant_count = now, 0
+        self._instant_count += 1
+        if self._instant_count > self.same_instant_budget:
+            self.n_budget_sleeps += 1
+            self._sleep(_BUDGET_SLEEP_S)
+            self._instant_ns, self._instant_count = self._now_ns(), 1
+
+    def _build_response(
+        self,
+        adapter: Any,
+        request: requests.PreparedRequest,
+        url: str,
+        reply: Reply | StreamReply,
+        stream: bool,
+        read_timeout_s: float | None,
+    ) -> requests.Response:
+        # Mirrors HTTPAdapter.build_response, minus cookies (the CMI API does not set any).
+        response = requests.Response()
+        response.status_code = reply.status
+        headers = CaseInsensitiveDict(reply.headers)
+        reason = http.client.responses.get(reply.status, "")
+        if isinstance(reply, StreamReply):
+            self.n_streams += 1
+            raw: Any = StreamRaw(reply.stream, read_timeout_s, reply.status, reason, headers, url)
+        else:
+            if "content-length" not in headers and "transfer-encoding" not in headers:
+                headers["Content-Length"] = str(len(reply.body))
+            raw = BodyRaw(reply.body, reply.status, reason, headers, url)
+        response.headers = headers
+        response.encoding = get_encoding_from_headers(headers)
+        response.raw = raw
+        response.reason = reason
+        response.url = url
+        response.request = request
+        response.connection = adapter
+        if not stream and isinstance(reply, Reply):
+            response._content = reply.body  # what Session.send's ``r.content`` would read
+            response._content_consumed = True
+            raw.close()
+        return response
+
+
+# -- speed-ups that do not change results -----------------------------------------------------------
+class _DuckMeta(type):
+    _attribute = ""
+
+    def __instancecheck__(cls, obj: object) -> bool:
+        return getattr(obj, cls._attribute, None) is not None
+
+
+class _SupportsRead(metaclass=_DuckMeta):
+    _attribute = "read"
+
+
+class _SupportsItems(metaclass=_DuckMeta):
+    _attribute = "items"
+
+
+class _NoPoolManager:
+    """Stands in for the urllib3 PoolManager an HTTPAdapter would build and never use here."""
+
+    def clear(self) -> None:
+        pass
+
+
+def _install_speedups() -> None:
+    def init_poolmanager(self: requests.adapters.HTTPAdapter, *args: Any, **kwargs: Any) -> None:
+        self.poolmanager = _NoPoolManager()
+
+    requests.adapters.HTTPAdapter.init_poolmanager = init_poolmanager  # type: ignore[method-assign]
+
+    original_init = requests.sessions.Session.__init__
+
+    def session_init(self: requests.Session) -> None:
+        original_init(self)
+        self.trust_env = False  # no per-request scan of os.environ / ~/.netrc (env is clean anyway)
+
+    requests.sessions.Session.__init__ = session_init  # type: ignore[method-assign]
+    if hasattr(requests.models, "_SupportsRead"):
+        requests.models._SupportsRead = _SupportsRead  # type: ignore[attr-defined]
+    if hasattr(requests.utils, "_SupportsItems"):
+        requests.utils._SupportsItems = _SupportsItems  # type: ignore[attr-defined]
