@@ -64,6 +64,10 @@ class Accounts:
     def add(self, username: str, password: str) -> None:
         self._hashes[username] = hash_password(password, self._rng.randbytes(16))
 
+    def add_hashed(self, username: str, password_hash: str) -> None:
+        """Add an account from a stored `hash_password` string."""
+        self._hashes[username] = password_hash
+
     def __contains__(self, username: str) -> bool:
         return username in self._hashes
 

@@ -1,0 +1,251 @@
+"""The CMI API as plain functions over the exchange: one route table, served two ways.
+
+`ExchangeService.handle(method, path, query, headers, body)` answers any REST request with a `Reply`
+(status, JSON bytes, headers). The FastAPI app (`app.py`) and the backtester's in-process transport both
+call it, so the live server and a backtest speak byte-identical JSON. The service is single-writer: its
+callers serialise calls (the asyncio loop in `serve`, the one running greenlet in a backtest).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from cmi_sim.api import wire
+from cmi_sim.api.order_ids import OrderIdCodec
+from cmi_sim.api.order_request import BadRequest, parse_login, parse_order
+from cmi_sim.api.paths import normalize_path
+from cmi_sim.api.streams import StreamHub, Subscription
+from cmi_sim.exchange import Exchange, parse_timestamp
+
+JSON_HEADERS = (("Content-Type", "application/json; charset=utf-8"),)
+
+
+class Reply(NamedTuple):
+    status: int
+    body: bytes
+    headers: tuple[tuple[str, str], ...] = JSON_HEADERS
+
+
+def json_reply(status: int, payload: object, extra_headers: tuple[tuple[str, str], ...] = ()) -> Reply:
+    return Reply(status, wire.dumps(payload), JSON_HEADERS + extra_headers)
+
+
+def error_reply(status: int, message: str, extra_headers: tuple[tuple[str, str], ...] = ()) -> Reply:
+    return json_reply(status, wire.message_json(message), extra_headers)
+
+
+@dataclass(frozen=True)
+class Route:
+    """One endpoint. `path` uses `{name}` for path parameters; `query` documents accepted parameters."""
+
+    method: str
+    path: str
+    handler: str  # name of the ExchangeService method
+    summary: str
+    auth: bool = True
+    query: tuple[str, ...] = ()
+    body: dict | None = None  # JSON schema of the request body, for the OpenAPI document
+    pattern: re.Pattern = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        regex = "^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", self.path) + "$"
+        object.__setattr__(self, "pattern", re.compile(regex))
+
+
+ORDER_BODY = {
+    "type": "object",
+    "required": ["product", "price", "side", "volume"],
+    "properties": {
+        "product": {"type": "string", "example": "TIDE_SPOT"},
+        "price": {"type": "number", "example": 2950},
+        "side": {"type": "string", "enum": ["BUY", "SELL"]},
+        "volume": {"type": "integer", "example": 5},
+    },
+}
+LOGIN_BODY = {
+    "type": "object",
+    "required": ["username", "password"],
+    "properties": {"username": {"type": "string"}, "password": {"type": "string"}},
+}
+
+ROUTES: tuple[Route, ...] = (
+    Route("POST", "/api/user/authenticate", "authenticate", "Log in; the token is in the Authorization response header",
+          auth=False, body=LOGIN_BODY),
+    Route("GET", "/api/product", "list_products", "The eight products, in exchange order"),
+    Route("POST", "/api/order", "place_order", "Place a GTC limit order; matching happens before the reply",
+          body=ORDER_BODY),
+    Route("DELETE", "/api/order/{order_id}", "cancel_order", "Cancel one of your resting orders"),
+    Route("DELETE", "/api/order", "cancel_at_price", "Cancel all your resting orders at one price",
+          query=("product", "price")),
+    Route("GET", "/api/order/current-user", "list_orders", "Your resting orders, oldest first",
+          query=("productsymbol",)),
+    Route("GET", "/api/product/{symbol}/order-book/current-user", "order_book",
+          "A product's aggregated book with your share of each level"),
+    Route("GET", "/api/position/current-user", "list_positions", "Your net position per traded product"),
+    Route("GET", "/api/profit/current-user", "profit", "Your PnL: cash plus positions at the mark"),
+    Route("GET", "/api/trade", "list_trades", "All trades on the exchange, oldest first", query=("from",)),
+)
+STREAM_PATH = "/api/market/stream"
+
+
+class ExchangeService:
+    """The exchange behind the CMI wire contract. `clock()` gives the current time in UTC nanoseconds."""
+
+    def __init__(self, exchange: Exchange, clock: Callable[[], int], seed: int = 0) -> None:
+        self.exchange = exchange
+        self.clock = clock
+        self.ids = OrderIdCodec(seed)
+        self.streams = StreamHub(exchange)
+        self.requests_served = 0
+
+    # -- entry points -----------------------------------------------------------------------------
+
+    def handle(self, method: str, target: str, query: Mapping[str, str], headers: Mapping[str, str],
+               body: bytes) -> Reply:
+        """Answer one REST request. Never raises for anything a client sends."""
+        self.requests_served += 1
+        path = normalize_path(target)
+        route, params, allowed = self._route(method.upper(), path)
+        if route is None:
+            if allowed:
+                return error_reply(405, f"method {method} not allowed on {path}; use {', '.join(allowed)}")
+            return error_reply(404, f"no endpoint {path}")
+        user = None
+        ts = self.clock()
+        if route.auth:
+            user = self.user_for(headers)
+            if user is None:
+                return error_reply(401, "missing or invalid Authorization token: log in at /api/user/authenticate")
+            if not self.exchange.record_request(ts, user):
+                limit = self.exchange.rules.requests_per_second
+                return error_reply(429, f"rate limit: more than {limit} request(s) per second",
+                                   (("Retry-After", "1"),))
+        try:
+            return getattr(self, route.handler)(ts, user, params, query, body)
+        except BadRequest as error:
+            return error_reply(400, str(error))
+
+    def user_for(self, headers: Mapping[str, str]) -> str | None:
+        """The user of a request's Authorization header (`Bearer <token>` or the bare token)."""
+        value = _header(headers, "authorization")
+        if not value:
+            return None
+        token = value[7:] if value[:7].lower() == "bearer " else value
+        return self.exchange.accounts.user_for_token(token.strip())
+
+    def open_stream(self, headers: Mapping[str, str]) -> Subscription | Reply:
+        """A new SSE subscription for the caller, or a 401 reply."""
+        user = self.user_for(headers)
+        if user is None:
+            return error_reply(401, "missing or invalid Authorization token: log in at /api/user/authenticate")
+        return self.streams.open(user)
+
+    def close_stream(self, subscription: Subscription) -> None:
+        self.streams.close(subscription)
+
+    # -- handlers ---------------------------------------------------------------------------------
+
+    def authenticate(self, ts, user, params, query, body) -> Reply:
+        username, password = parse_login(body)
+        result = self.exchange.login(username, password)
+        if result.token is None:
+            return error_reply(401, result.error or "login failed")
+        return json_reply(200, {"message": f"logged in as {username}"},
+                          (("Authorization", f"Bearer {result.token}"),))
+
+    def list_products(self, ts, user, params, query, body) -> Reply:
+        return json_reply(200, [wire.product_json(p) for p in self.exchange.products.values()])
+
+    def place_order(self, ts, user, params, query, body) -> Reply:
+        exchange = self.exchange
+        request = parse_order(body, exchange.products, exchange.rules.max_order_volume)
+        result = exchange.place(ts, user, request.product, request.side, request.price_ticks, request.volume)
+        if result.rejection is not None:
+            return error_reply(400, result.rejection.detail)
+        accepted = result.accepted
+        tick = exchange.products[request.product].tick_size
+        volume = result.remaining if exchange.rules.order_volume == "remaining" else accepted.volume
+        return json_reply(200, wire.order_json(self.ids.encode(accepted.order_id), result.status,
+                                               accepted.product, accepted.side, accepted.price * tick, volume,
+                                               result.filled, user, accepted.ts))
+
+    def cancel_order(self, ts, user, params, query, body) -> Reply:
+        wire_id = params["order_id"]
+        number = self.ids.decode(wire_id)
+        result = self.exchange.cancel(ts, user, number) if number is not None else None
+        if result is None or not result.orders:
+            return error_reply(404, f"no open order {wire_id} of yours")
+        return json_reply(200, self._order_json(result.orders[0]))
+
+    def cancel_at_price(self, ts, user, params, query, body) -> Reply:
+        symbol, price = query.get("product"), query.get("price")
+        if not symbol or price is None:
+            raise BadRequest("cancel by price needs both ?product=SYMBOL and &price=PRICE")
+        product = self.exchange.products.get(symbol)
+        if product is None:
+            raise BadRequest(f"unknown product {symbol!r}")
+        try:
+            ticks = float(price) / product.tick_size
+        except ValueError:
+            raise BadRequest(f"price must be a number, got {price!r}") from None
+        if not ticks.is_integer() or ticks <= 0:
+            return json_reply(200, [])  # no order can rest off the grid
+        result = self.exchange.cancel_at_price(ts, user, symbol, int(ticks))
+        return json_reply(200, [self._order_json(view) for view in result.orders])
+
+    def list_orders(self, ts, user, params, query, body) -> Reply:
+        symbol = query.get("productsymbol") or None
+        return json_reply(200, [self._order_json(view) for view in self.exchange.orders(user, symbol)])
+
+    def order_book(self, ts, user, params, query, body) -> Reply:
+        product = self.exchange.products.get(params["symbol"])
+        if product is None:
+            return error_reply(404, f"unknown product {params['symbol']!r}")
+        return json_reply(200, wire.rest_book_json(self.exchange.depth(product.symbol, user), product.tick_size))
+
+    def list_positions(self, ts, user, params, query, body) -> Reply:
+        return json_reply(200, wire.position_json(self.exchange.positions(user)))
+
+    def profit(self, ts, user, params, query, body) -> Reply:
+        return json_reply(200, wire.profit_json(user, self.exchange.pnl(user)))
+
+    def list_trades(self, ts, user, params, query, body) -> Reply:
+        since = query.get("from")
+        try:
+            since_ns = parse_timestamp(since) if since else None
+        except ValueError as error:
+            raise BadRequest(f"from: {error}") from None
+        products = self.exchange.products
+        return json_reply(200, [wire.trade_json(t, products[t.product].tick_size)
+                                for t in self.exchange.tape.since(since_ns)])
+
+    # -- internals --------------------------------------------------------------------------------
+
+    def _order_json(self, view) -> dict:
+        tick = self.exchange.products[view.product].tick_size
+        return wire.resting_order_json(self.ids.encode(view.order_id), view, tick, self.exchange.rules.order_volume)
+
+    def _route(self, method: str, path: str) -> tuple[Route | None, dict[str, str], list[str]]:
+        allowed = []
+        for route in ROUTES:
+            match = route.pattern.match(path)
+            if match is None:
+                continue
+            if route.method == method:
+                return route, match.groupdict(), []
+            allowed.append(route.method)
+        if path == STREAM_PATH:
+            allowed.append("GET")
+        return None, {}, allowed
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    value = headers.get(name)
+    if value is None:
+        for key, candidate in headers.items():
+            if key.lower() == name:
+                return candidate
+    return value

@@ -1,0 +1,124 @@
+"""Per-user Server-Sent-Events streams, fed from the exchange's event stream.
+
+A `Subscription` is a queue of ready-made SSE frames (bytes) plus a waker the transport installs: an
+asyncio event in the live server, a green event in a backtest. The hub renders each change once per
+product and patches in each subscriber's own volumes.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+
+from cmi_sim.api.wire import SseBookRenderer, sse_frame, trade_json
+from cmi_sim.engine import OrderAccepted, OrderCancelled
+from cmi_sim.exchange import Exchange, Trade
+
+MAX_BACKLOG = 20_000  # frames; a subscriber this far behind is dropped and must reconnect
+
+
+class Subscription:
+    def __init__(self, user: str) -> None:
+        self.user = user
+        self.frames: deque[bytes] = deque()
+        self.closed = False
+        self.waker: Callable[[], None] | None = None
+
+    def push(self, frame: bytes) -> None:
+        if self.closed:
+            return
+        if len(self.frames) >= MAX_BACKLOG:
+            self.close()  # the reader fell too far behind; it reconnects and gets a fresh snapshot
+            return
+        self.frames.append(frame)
+        if self.waker is not None:
+            self.waker()
+
+    def take(self) -> bytes:
+        """Everything queued, in order, as one chunk (b"" when nothing is)."""
+        frames = self.frames
+        if not frames:
+            return b""
+        chunk = b"".join(frames)
+        frames.clear()
+        return chunk
+
+    def close(self) -> None:
+        self.closed = True
+        if self.waker is not None:
+            self.waker()
+
+
+class StreamHub:
+    """Open subscriptions by user, in the order they connected (so delivery order is reproducible)."""
+
+    def __init__(self, exchange: Exchange) -> None:
+        self.exchange = exchange
+        self._subscriptions: dict[str, list[Subscription]] = {}
+        exchange.subscribe(self._on_change)
+
+    def open(self, user: str) -> Subscription:
+        """A new subscription, primed with one `order` event per product (the snapshot)."""
+        subscription = Subscription(user)
+        for product in self.exchange.products:
+            subscription.push(self._renderer(product).render(self._own_volumes(user, product)))
+        self._subscriptions.setdefault(user, []).append(subscription)
+        return subscription
+
+    def close(self, subscription: Subscription) -> None:
+        subscription.close()
+        subs = self._subscriptions.get(subscription.user, [])
+        if subscription in subs:
+            subs.remove(subscription)
+            if not subs:
+                del self._subscriptions[subscription.user]
+
+    def close_all(self) -> None:
+        for subs in list(self._subscriptions.values()):
+            for subscription in list(subs):
+                self.close(subscription)
+
+    def count(self) -> int:
+        return sum(len(subs) for subs in self._subscriptions.values())
+
+    def _renderer(self, product: str) -> SseBookRenderer:
+        return SseBookRenderer(self.exchange.depth(product), self.exchange.products[product].tick_size)
+
+    def _own_volumes(self, user: str, product: str) -> dict[tuple[int, int], int]:
+        own: dict[tuple[int, int], int] = {}
+        for order in self.exchange.orders(user, product):
+            key = (order.side, order.price)
+            own[key] = own.get(key, 0) + order.remaining
+        return own
+
+    def _on_change(self, events: list, trades: list[Trade]) -> None:
+        if not self._subscriptions:
+            return
+        changed: dict[str, None] = {}
+        for event in events:
+            kind = type(event)
+            if kind is OrderAccepted or kind is OrderCancelled:
+                changed[event.product] = None
+        for product in changed:
+            renderer = self._renderer(product)
+            for user, subs in list(self._subscriptions.items()):
+                frame = renderer.render(self._own_volumes(user, product))
+                for subscription in list(subs):
+                    subscription.push(frame)
+        if trades:
+            self._push_fills(trades)
+
+    def _push_fills(self, trades: list[Trade]) -> None:
+        """Each party sees its own fills, as one array, with the counterparty blanked."""
+        fills: dict[str, list[dict]] = {}
+        products = self.exchange.products
+        for trade in trades:
+            tick = products[trade.product].tick_size
+            if trade.buyer in self._subscriptions:
+                fills.setdefault(trade.buyer, []).append(trade_json(trade, tick, seller=""))
+            if trade.seller in self._subscriptions and trade.seller != trade.buyer:
+                fills.setdefault(trade.seller, []).append(trade_json(trade, tick, buyer=""))
+        for user, items in fills.items():
+            frame = sse_frame("trade", items)
+            for subscription in list(self._subscriptions.get(user, [])):
+                subscription.push(frame)
