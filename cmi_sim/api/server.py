@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections.abc import Awaitable, Callable, Sequence
 
 import uvicorn
 from fastapi import FastAPI
@@ -14,17 +15,27 @@ class ExchangeServer(uvicorn.Server):
     """A uvicorn server that closes open SSE streams as soon as shutdown starts, so it never waits on
     clients that keep reading."""
 
-    def __init__(self, app: FastAPI, host: str = "127.0.0.1", port: int = 0, log_level: str = "warning") -> None:
+    def __init__(self, app: FastAPI, host: str = "127.0.0.1", port: int = 0, log_level: str = "warning",
+                 background: Sequence[Callable[[], Awaitable[None]]] = ()) -> None:
+        """`background`: coroutine functions run on the server's loop while it serves (for example a
+        synthetic market); they share the loop with the endpoints, so they too are single writers."""
         config = uvicorn.Config(app, host=host, port=port, log_level=log_level, lifespan="off", ws="none",
                                 timeout_graceful_shutdown=3, access_log=False)
         super().__init__(config)
         self.app = app
+        self.background = tuple(background)
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
     async def serve(self, sockets=None) -> None:
         self._loop = asyncio.get_running_loop()
-        await super().serve(sockets)
+        tasks = [asyncio.create_task(job()) for job in self.background]
+        try:
+            await super().serve(sockets)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     def handle_exit(self, sig, frame) -> None:
         self._close_streams()
