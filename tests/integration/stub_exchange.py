@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-SAMPLES_PATH = Path("/work/shared/data/cmi-wire-samples.json")
+SAMPLES_PATH = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "cmi-wire-samples.json"
 TOKEN_PREFIX = "Bearer stub-token-"
 
 ORDER_ID = "a42df4b4-3d86-4f3e-904d-7bcad999ad28"
