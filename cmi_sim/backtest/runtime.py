@@ -267,7 +267,7 @@ class VirtualRuntime:
             traceback.print_exc()
             self.bot_outcome = {"outcome": "interrupted", "exit_code": 130}
         except BaseException as exc:  # noqa: BLE001 - the bot's crash is the report
-            text = traceback.format_exc()
+            text = _bot_traceback(exc)
             sys.stderr.write(text)
             self.bot_outcome = {
                 "outcome": "raised",
@@ -382,6 +382,14 @@ class VirtualRuntime:
                 except Exception:  # noqa: BLE001
                     pass
             self._real_exit(exit_code)
+
+
+def _bot_traceback(exc: BaseException) -> str:
+    """The traceback as ``python bot.py`` prints it: without the runner's and runpy's frames."""
+    tb = exc.__traceback__
+    while tb is not None and (tb.tb_frame.f_code.co_filename in (__file__, "<frozen runpy>")):
+        tb = tb.tb_next
+    return "".join(traceback.format_exception(type(exc), exc, tb))
 
 
 def _status(runtime: VirtualRuntime) -> str:
