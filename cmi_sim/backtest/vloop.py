@@ -124,7 +124,7 @@ class _Timer(_Watcher):
     def at(self) -> float:
         return self.due_ns / _NS
 
-    def start(self, callback: Callable[..., Any], *args: Any, update: bool | None = None) -> None:
+    def start(self, callback: Callable[..., Any], *args: Any, update: bool | None = None, **_kw: Any) -> None:
         # ``update`` is meaningless here: virtual time does not move while callbacks run.
         if self.active:
             self.stop()

@@ -1,0 +1,111 @@
+"""The ordering contract of the virtual loop (see cmi_sim/backtest/runtime.py), tested on the loop alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from cmi_sim.backtest.vloop import PRIORITY_WORLD, NoRealIO, VirtualLoop
+
+
+def record(log: list, name: str, loop: VirtualLoop):
+    return lambda: log.append((name, loop.now_ns))
+
+
+def test_equal_time_timers_fire_in_priority_then_start_order() -> None:
+    loop, log = VirtualLoop(), []
+    for name, prio in (("bot-a", 0), ("world-a", PRIORITY_WORLD), ("bot-b", 0), ("world-b", PRIORITY_WORLD), ("end", -50)):
+        loop.timer(5.0, priority=prio).start(record(log, name, loop))
+    loop.run()
+    assert log == [(n, 5_000_000_000) for n in ("world-a", "world-b", "end", "bot-a", "bot-b")]
+
+
+def test_earlier_due_time_wins_over_priority() -> None:
+    loop, log = VirtualLoop(), []
+    loop.timer(2.0, priority=PRIORITY_WORLD).start(record(log, "world", loop))
+    loop.timer(1.0).start(record(log, "bot", loop))
+    loop.run()
+    assert log == [("bot", 1_000_000_000), ("world", 2_000_000_000)]
+
+
+def test_callbacks_are_fifo_and_drained_before_the_next_timer() -> None:
+    loop, log = VirtualLoop(), []
+
+    def first() -> None:
+        log.append(("cb1", loop.now_ns))
+        loop.run_callback(lambda: log.append(("cb3-added-while-draining", loop.now_ns)))
+
+    def at_timer() -> None:
+        log.append(("timer1", loop.now_ns))
+        loop.run_callback(lambda: log.append(("cb-from-timer", loop.now_ns)))
+
+    loop.timer(0).start(at_timer)
+    loop.timer(0).start(record(log, "timer2", loop))
+    loop.run_callback(first)
+    loop.run_callback(lambda: log.append(("cb2", loop.now_ns)))
+    loop.run()
+    assert [n for n, _ in log] == ["cb1", "cb2", "cb3-added-while-draining", "timer1", "cb-from-timer", "timer2"]
+    assert {t for _, t in log} == {0}
+
+
+def test_clock_is_integer_nanoseconds_without_drift() -> None:
+    loop, fired = VirtualLoop(), []
+
+    def tick() -> None:
+        fired.append(loop.now_ns)
+        if len(fired) < 1000:
+            loop.timer(0.1).start(tick)
+
+    loop.timer(0.1).start(tick)
+    loop.run()
+    assert fired[-1] == 100_000_000_000 and all(isinstance(t, int) for t in fired)
+
+
+def test_stopped_and_restarted_timers_fire_once_at_the_new_time() -> None:
+    loop, log = VirtualLoop(), []
+    timer = loop.timer(1.0)
+    timer.start(record(log, "t", loop))
+    timer.stop()
+    loop.timer(0.5).start(lambda: timer.start(record(log, "restarted", loop)))
+    loop.run()
+    assert log == [("restarted", 1_500_000_000)]
+
+
+def test_repeating_timer_and_callback_stop() -> None:
+    loop, log = VirtualLoop(), []
+    rep = loop.timer(1.0, repeat=2.0)
+    rep.start(lambda: log.append(loop.now_ns) if len(log) < 3 else rep.stop())
+    cancelled = loop.run_callback(lambda: log.append("never"))
+    cancelled.stop()
+    loop.run()
+    assert log == [1_000_000_000, 3_000_000_000, 5_000_000_000]
+    assert not cancelled.pending
+
+
+def test_run_returns_when_only_unreferenced_timers_are_left() -> None:
+    loop, log = VirtualLoop(), []
+    loop.timer(10.0, ref=False).start(record(log, "unref", loop))
+    loop.timer(1.0).start(record(log, "ref", loop))
+    loop.run()
+    assert log == [("ref", 1_000_000_000)] and loop.now_ns == 1_000_000_000
+
+
+def test_counters_track_progress() -> None:
+    loop = VirtualLoop()
+    loop.run_callback(lambda: None)
+    loop.timer(1).start(lambda: None)
+    loop.run()
+    assert (loop.n_callbacks, loop.n_timer_fires, loop.progress) == (1, 1, 2)
+
+
+def test_real_io_is_refused() -> None:
+    with pytest.raises(NoRealIO, match="real I/O"):
+        VirtualLoop().io(3, 1)
+
+
+def test_errors_in_callbacks_go_to_the_error_handler_and_the_loop_goes_on() -> None:
+    loop, seen = VirtualLoop(), []
+    loop.error_handler = lambda context, t, v, tb: seen.append(t)
+    loop.run_callback(lambda: 1 / 0)
+    loop.timer(1).start(lambda: seen.append("after"))
+    loop.run()
+    assert seen == [ZeroDivisionError, "after"]
