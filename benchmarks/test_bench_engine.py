@@ -79,7 +79,7 @@ def run_benchmark(benchmark, ops_results, name, warm, drive):
 
     def setup():
         state = warm()
-        states.append(state)
+        states[:] = [state]  # keep only the latest, so old states do not load the collector
         return (state, COMMANDS), {}
 
     benchmark.pedantic(drive, setup=setup, rounds=ROUNDS, iterations=1, warmup_rounds=1)

@@ -181,6 +181,10 @@ class MatchingEngine:
         """Ids of every resting order, oldest first."""
         return sorted(self._orders)
 
+    def accepted(self, order_id: int) -> OrderAccepted | None:
+        """The acceptance event of a resting order (its fixed fields), or None. O(1)."""
+        return self._orders.get(order_id)
+
     def order(self, order_id: int) -> OrderView | None:
         """The resting order with this id, or None once it is filled or cancelled."""
         accepted = self._orders.get(order_id)
@@ -242,8 +246,9 @@ class MatchingEngine:
         return book.side(order.side).levels[order.price].orders[order.order_id]
 
     def _view(self, order: OrderAccepted) -> OrderView:
-        return OrderView(order.order_id, order.owner, order.product, order.side, order.price, order.volume,
-                         self._remaining(order), order.ts)
+        _, ts, order_id, owner, product, side, price, volume = order
+        remaining = self.books[product].side(side).levels[price].orders[order_id]
+        return _new(OrderView, (order_id, owner, product, side, price, volume, remaining, ts))
 
     def _rejection(self, ts: int, owner: str, product: str, side: int, price: int, volume: int) -> OrderRejected:
         if product not in self.books:

@@ -35,6 +35,8 @@ MARKET_CLOSED = "market_closed"
 
 Listener = Callable[[list[Event], list[Trade]], None]
 
+_new = tuple.__new__  # builds a NamedTuple without its Python-level __new__ (hot path)
+
 
 class TradingHours(NamedTuple):
     """Orders are accepted in [open_ns, close_ns)."""
@@ -127,25 +129,32 @@ class Exchange:
             tape, ledger = self.tape, self.ledger
             for event in events:
                 if type(event) is Fill:
-                    trade = tape.record(ts, product, event.buyer, event.seller, event.volume, event.price)
-                    ledger.apply_trade(product, trade.buyer, trade.seller, trade.volume, trade.price)
+                    maker, qty, fill_price = event.maker, event.volume, event.price
+                    buyer, seller = (owner, maker) if side == 1 else (maker, owner)
+                    trade = tape.record(ts, product, buyer, seller, qty, fill_price)
+                    ledger.apply_trade(product, buyer, seller, qty, fill_price)
                     trades.append(trade)
-                    filled += event.volume
+                    filled += qty
         self.log.extend(events)
         if self._listeners:
             self._notify(events, trades)
-        return OrderResult(events, trades, first, None, filled)
+        return _new(OrderResult, (events, trades, first, None, filled))
 
     def cancel(self, ts: int, owner: str, order_id: int) -> CancelResult:
         """Cancel one of `owner`'s resting orders; another owner's order is reported as unknown."""
-        engine = self.engine
-        before = engine.order(order_id)
-        events = engine.cancel(ts, order_id, owner)
+        accepted = self.engine.accepted(order_id)
+        events = self.engine.cancel(ts, order_id, owner)
         self.log.extend(events)
         if self._listeners:
             self._notify(events, [])
-        cancelled = type(events[0]) is OrderCancelled
-        return CancelResult(events, [before] if cancelled and before is not None else [])
+        cancelled = events[0]
+        if type(cancelled) is not OrderCancelled:
+            return _new(CancelResult, (events, []))
+        # The order as it stood: fixed fields from its acceptance, open volume from the cancel.
+        _, accepted_ts, _, order_owner, product, side, price, volume = accepted
+        before = _new(OrderView, (order_id, order_owner, product, side, price, volume, cancelled.volume,
+                                  accepted_ts))
+        return _new(CancelResult, (events, [before]))
 
     def cancel_at_price(self, ts: int, owner: str, product: str, price: int) -> CancelResult:
         """Cancel all of `owner`'s resting orders in `product` at `price`."""
@@ -222,7 +231,8 @@ class Exchange:
     # -- internals --------------------------------------------------------------------------------
 
     def _rule_breach(self, ts: int, owner: str, product: str, side: int, volume: int) -> tuple[str, str] | None:
-        if not self.is_open(ts):
+        hours = self.hours
+        if self.settlement is not None or hours is not None and not hours.open_ns <= ts < hours.close_ns:
             reason = "the market has settled" if self.settlement is not None else "outside trading hours"
             return MARKET_CLOSED, f"market closed: {reason}"
         rules = self.rules
@@ -230,7 +240,8 @@ class Exchange:
             return BAD_VOLUME, f"volume {volume} is too large (at most {rules.max_order_volume})"
         if side != 1 and side != -1 or volume <= 0:
             return None  # the engine rejects it with its own reason
-        position = self.ledger.position(owner, product)
+        account_positions = self.ledger.positions.get(owner)
+        position = account_positions.get(product, 0) if account_positions is not None else 0
         exposure = volume
         if rules.limit_counts_resting:
             exposure += self.engine.resting_volume(owner, product, side)
