@@ -49,16 +49,25 @@ def _parse_time(text: str | None, option: str) -> int | None:
 def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
     port: int = typer.Option(8000, help="Port to listen on (0 picks a free one)."),
+    session_name: str | None = typer.Option(
+        None, "--session", metavar="NAME|DIR",
+        help="Run a session (built-in name or directory): its products, starting prices, trading hours, "
+             "rules and synthetic market. Flags below override the session's values."),
+    speed: float = typer.Option(1.0, help="With --session: session seconds per wall second (60 = a minute a second)."),
+    start: str | None = typer.Option(None, help="With --session: the session time the clock starts at "
+                                                "(UTC, e.g. 2026-02-28T20:00Z; default: the trading open)."),
     accounts: Path | None = typer.Option(None, help="TOML accounts file: strict mode (only these users may log in)."),
-    position_limit: int = typer.Option(100, help="Net position limit per product."),
-    limit_counts_resting: bool = typer.Option(False, help="Count resting same-side volume against the limit."),
-    order_volume: OrderVolume = typer.Option(OrderVolume.remaining, help="What an order's `volume` reports."),
-    rate_limit: RateLimit = typer.Option(RateLimit.report, help="One-request-per-second rule: off, report or enforce (429)."),
-    self_trade: SelfTrade = typer.Option(SelfTrade.allow, help="Allow self-trades, or prevent them (cancel the resting order)."),
-    mark: Mark = typer.Option(Mark.last, help="Mark-to-market price for PnL: last trade or mid."),
-    open_at: str | None = typer.Option(None, "--open", help="Trading opens at this UTC time (default: open now)."),
-    close_at: str | None = typer.Option(None, "--close", help="Trading closes at this UTC time (default: never)."),
-    seed: int = typer.Option(0, help="Seed for order ids."),
+    position_limit: int | None = typer.Option(None, help="Net position limit per product [default: 100, or the session's]."),
+    limit_counts_resting: bool | None = typer.Option(
+        None, "--limit-counts-resting/--no-limit-counts-resting",
+        help="Count resting same-side volume against the limit [default: no, or the session's]."),
+    order_volume: OrderVolume | None = typer.Option(None, help="What an order's `volume` reports [default: remaining]."),
+    rate_limit: RateLimit | None = typer.Option(None, help="One-request-per-second rule: off, report or enforce (429) [default: report]."),
+    self_trade: SelfTrade | None = typer.Option(None, help="Allow self-trades, or prevent them (cancel the resting order) [default: allow]."),
+    mark: Mark | None = typer.Option(None, help="Mark-to-market price for PnL: last trade or mid [default: last]."),
+    open_at: str | None = typer.Option(None, "--open", help="Trading opens at this UTC time (default: open now, or the session's open)."),
+    close_at: str | None = typer.Option(None, "--close", help="Trading closes at this UTC time (default: never, or the session's close)."),
+    seed: int | None = typer.Option(None, help="Seed for order ids and the session's market (default: the session's seed, else 0)."),
     log_level: str = typer.Option("warning", help="uvicorn log level."),
 ) -> None:
     """Serve the CMI Exchange API (REST + SSE) on HOST:PORT.
@@ -66,6 +75,7 @@ def serve(
     \b
     Examples:
       cmi-sim serve --port 8000
+      cmi-sim serve --session london-2026-02-28 --speed 60     # the London day with a synthetic market
       python bots/quoter.py --url http://127.0.0.1:8000 --username alice --password pw
       HTTP_PROXY=http://127.0.0.1:8000 python my_bot.py     # a bot with a hard-coded exchange URL
     """
@@ -76,13 +86,20 @@ def serve(
     from cmi_sim.exchange import Accounts, Exchange, ExchangeRules, TradingHours
     from cmi_sim.products import cmi_products
 
+    if session_name is None and (start is not None or speed != 1.0):
+        raise user_error("--speed and --start need --session")
+    flags = {"position_limit": position_limit, "limit_counts_resting": limit_counts_resting,
+             "order_volume": order_volume, "rate_limit": rate_limit, "self_trade": self_trade, "mark": mark}
+    overrides = {k: v.value if isinstance(v, Enum) else v for k, v in flags.items() if v is not None}
+    session = _load_session(session_name, seed) if session_name is not None else None
     try:
-        rules = ExchangeRules(position_limit=position_limit, limit_counts_resting=limit_counts_resting,
-                              order_volume=order_volume.value, rate_limit=rate_limit.value,
-                              self_trade=self_trade.value, mark=mark.value)
+        rules = ExchangeRules.from_mapping((dict(session.rules) if session else {}) | overrides)
     except ValueError as error:
         raise user_error(str(error)) from None
     opens, closes = _parse_time(open_at, "--open"), _parse_time(close_at, "--close")
+    if session is not None:
+        opens = session.open_ns if opens is None else opens
+        closes = session.close_ns if closes is None else closes
     hours = None
     if opens is not None or closes is not None:
         hours = TradingHours(opens if opens is not None else 0, closes if closes is not None else 2**63 - 1)
@@ -91,14 +108,59 @@ def serve(
         book = load_accounts(accounts, system_random) if accounts else Accounts(rng=system_random)
     except AccountsFileError as error:
         raise user_error(str(error)) from None
-    exchange = Exchange(cmi_products(), rules, hours, book)
-    service = ExchangeService(exchange, time.time_ns, seed)
-    server = ExchangeServer(create_app(service), host, port, log_level)
-    _announce_when_started(server, accounts is not None)
+    background = []
+    if session is None:
+        exchange = Exchange(cmi_products(), rules, hours, book)
+        service = ExchangeService(exchange, time.time_ns, seed or 0)
+        banner = None
+    else:
+        service, job, banner = _session_run(session, rules, hours, book, seed, speed, start)
+        background.append(job)
+    server = ExchangeServer(create_app(service), host, port, log_level, background=background)
+    _announce_when_started(server, accounts is not None, banner)
     server.run()
 
 
-def _announce_when_started(server, strict: bool) -> None:
+def _load_session(name: str, seed: int | None):
+    from cmi_sim.sessions import SessionError, load_session
+
+    try:
+        return load_session(name, seed=seed)
+    except SessionError as error:
+        raise user_error(str(error)) from None
+
+
+def _session_run(session, rules, hours, book, seed: int | None, speed: float, start: str | None):
+    """The session's simulation on a session clock, the coroutine that drives its market, and a banner."""
+    from cmi_sim.exchange import format_timestamp
+    from cmi_sim.market.live import SessionClock, drive_market
+    from cmi_sim.sessions import SessionError
+    from cmi_sim.simulation import Simulation
+
+    start_ns = _parse_time(start, "--start")
+    try:
+        clock = SessionClock(session.open_ns if start_ns is None else start_ns, speed)
+        simulation = Simulation(session, clock, accounts=book, seed=seed, rules=rules, hours=hours)
+    except (ValueError, SessionError) as error:
+        raise user_error(str(error)) from None
+
+    async def run_market() -> None:
+        try:
+            await drive_market(simulation.market_step, clock)
+        except Exception as error:  # the server keeps serving; say why the market stopped
+            typer.echo(f"cmi-sim: the market stopped: {type(error).__name__}: {error}", err=True)
+            raise
+
+    market = session.market.get("kind", "none")
+    banner = [
+        f"  session: {session.name} ({market} market, seed {simulation.seed})",
+        f"  clock: starts at {format_timestamp(clock.start_ns)[:19]}Z, speed {speed:g}x; trading "
+        f"{format_timestamp(hours.open_ns)[:19]}Z -> {format_timestamp(hours.close_ns)[:19]}Z",
+    ]
+    return simulation.service, run_market, banner
+
+
+def _announce_when_started(server, strict: bool, banner: list[str] | None) -> None:
     original_startup = server.startup
 
     async def startup(sockets=None):
@@ -106,6 +168,8 @@ def _announce_when_started(server, strict: bool) -> None:
         if server.started:
             url = server.url
             typer.echo(f"cmi-sim: CMI Exchange listening on {url}  (docs: {url}/docs)")
+            for line in banner or ():
+                typer.echo(line)
             typer.echo(f"  accounts: {'strict (accounts file)' if strict else 'open: the first login creates an account'}")
             typer.echo(f"  point a bot at it:  python bot.py --url {url}")
             typer.echo(f"  or, for a hard-coded exchange URL:  HTTP_PROXY={url} python bot.py")
