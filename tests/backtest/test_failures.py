@@ -39,3 +39,12 @@ def test_the_parent_kills_a_child_past_its_wall_limit(run_bot) -> None:
     started = time.monotonic()
     result = run_bot("spinner.py", duration_s=60, watchdog_s=60.0, wall_limit_s=2.0)
     assert result["status"] == "wall_limit" and time.monotonic() - started < 10
+
+
+def test_a_zero_latency_retry_storm_still_advances_virtual_time(run_bot) -> None:
+    result = run_bot("retry_storm.py", duration_s=0.2, latency_ms=0, same_instant_budget=50)
+    assert result["status"] == "ok" and result["reached_end"], result
+    # 50 requests per instant, then a forced 1 ms sleep: 0.2 s = 200 instants of 50 requests
+    assert result["transport"]["budget_sleeps"] == 200
+    assert result.stdout == "retries 10001 until 1772280000.2\n"
+    assert result["bot"] == {"outcome": "exit", "exit_code": 2, "t_ns": 1772280000200000000}
