@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import swagger_ui_bundle
 from fastapi import FastAPI, Request, Response
@@ -25,18 +26,50 @@ from cmi_sim.api.service import ROUTES, STREAM_PATH, ExchangeService, Reply, Rou
 KEEPALIVE_SECONDS = 10.0  # clients time out after 30 s of silence; the contract asks for at most 15
 
 
-class _NormalizePaths:
-    """ASGI middleware: absolute-form targets (HTTP_PROXY) and repeated slashes route like plain paths."""
+class FrontDoor:
+    """The outermost ASGI app, in front of FastAPI (what the server runs).
 
-    def __init__(self, app) -> None:
+    Absolute-form targets (HTTP_PROXY) and repeated slashes route like plain paths. REST calls under
+    /api/ go straight to `ExchangeService.handle`, the same function the FastAPI routes call: skipping
+    FastAPI's middleware stack and per-request dependency machinery makes a request about twice as
+    cheap. FastAPI still serves the stream, the OpenAPI document and the docs.
+    """
+
+    def __init__(self, app: FastAPI) -> None:
         self.app = app
+        self.service: ExchangeService = app.state.service
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] == "http":
-            path = normalize_path(scope["path"])
-            if path != scope["path"]:
-                scope = dict(scope, path=path, raw_path=path.encode())
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = normalize_path(scope["path"])
+        if path.startswith("/api/") and path != STREAM_PATH:
+            await self._rest(scope, path, receive, send)
+            return
+        if path != scope["path"]:
+            scope = dict(scope, path=path, raw_path=path.encode())
         await self.app(scope, receive, send)
+
+    async def _rest(self, scope, path: str, receive, send) -> None:
+        chunks = []
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
+        query = dict(parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True))
+        try:
+            reply = self.service.handle(scope["method"], path, query, headers, b"".join(chunks))
+        except Exception as error:  # a bug, not a client error: still answer in the CMI shape
+            reply = error_reply(500, f"internal error: {type(error).__name__}")
+        raw_headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in reply.headers]
+        raw_headers.append((b"content-length", str(len(reply.body)).encode()))
+        await send({"type": "http.response.start", "status": reply.status, "headers": raw_headers})
+        await send({"type": "http.response.body", "body": reply.body})
 
 
 def _response(reply: Reply) -> Response:
@@ -128,5 +161,4 @@ def create_app(service: ExchangeService) -> FastAPI:
     async def unexpected(request: Request, error: Exception) -> Response:
         return _response(error_reply(500, f"internal error: {type(error).__name__}"))
 
-    app.add_middleware(_NormalizePaths)
     return app

@@ -10,6 +10,8 @@ from collections.abc import Awaitable, Callable, Sequence
 import uvicorn
 from fastapi import FastAPI
 
+from cmi_sim.api.app import FrontDoor
+
 
 class ExchangeServer(uvicorn.Server):
     """A uvicorn server that closes open SSE streams as soon as shutdown starts, so it never waits on
@@ -19,8 +21,8 @@ class ExchangeServer(uvicorn.Server):
                  background: Sequence[Callable[[], Awaitable[None]]] = ()) -> None:
         """`background`: coroutine functions run on the server's loop while it serves (for example a
         synthetic market); they share the loop with the endpoints, so they too are single writers."""
-        config = uvicorn.Config(app, host=host, port=port, log_level=log_level, lifespan="off", ws="none",
-                                timeout_graceful_shutdown=3, access_log=False)
+        config = uvicorn.Config(FrontDoor(app), host=host, port=port, log_level=log_level, lifespan="off",
+                                ws="none", timeout_graceful_shutdown=3, access_log=False, proxy_headers=False)
         super().__init__(config)
         self.app = app
         self.background = tuple(background)
