@@ -73,6 +73,25 @@ def warm_exchange(rules: ExchangeRules) -> Exchange:
     return exchange
 
 
+@pytest.fixture(scope="module")
+def ops_results(request):
+    """name -> operations per second, printed side by side once the module's benchmarks have run."""
+    results: dict[str, float] = {}
+    yield results
+    plugins = request.config.pluginmanager
+    reporter, capture = plugins.get_plugin("terminalreporter"), plugins.get_plugin("capturemanager")
+    if not results or reporter is None or capture is None:
+        return
+    with capture.global_and_fixture_disabled():
+        reporter.write_line("")
+        reporter.write_line("operations per second (N commands / mean batch time; best round)")
+        for name, ops in results.items():
+            # compare like with like: a best round with the baseline's best round
+            baseline = results.get("naive_book (best round)" if name.endswith("(best round)") else "naive_book")
+            ratio = f"  {ops / baseline:5.2f}x naive book" if baseline else ""
+            reporter.write_line(f"  {name:<36} {ops:>12,.0f} ops/s{ratio}")
+
+
 def run_benchmark(benchmark, ops_results, name, warm, drive):
     """Time `drive(state, COMMANDS)` on a fresh warm state per round; record ops/s; return the last state."""
     states = []
