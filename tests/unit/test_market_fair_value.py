@@ -45,7 +45,8 @@ def test_path_is_a_pure_function_of_seed_and_time():
     a, b = path(7), path(7)
     times = [START + k * GRID_NS // 3 for k in range(500)]
     assert [a.at(t) for t in times] == [b.at(t) for t in reversed(times)][::-1]
-    assert [path(8).at(t) for t in times] != [a.at(t) for t in times]
+    other = path(8)
+    assert [other.at(t) for t in times] != [a.at(t) for t in times]
 
 
 def test_uncertainty_shrinks_from_one_to_zero():
