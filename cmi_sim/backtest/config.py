@@ -31,6 +31,7 @@ class RunConfig:
     world_args: dict[str, Any] = field(default_factory=dict)  #: passed to the factory via the context
     sys_path: tuple[str, ...] = ()  #: extra import paths for the world factory (appended)
     cwd: str | None = None  #: working directory of the bot (default: the child's)
+    run_to_end: bool = False  #: keep the world running to the end time even if the bot stops early
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunConfig:

@@ -297,14 +297,18 @@ class VirtualRuntime:
 
     def _supervise(self, end_reached: Any) -> None:
         gevent = self._gevent
-        gevent.wait([self._done, end_reached], count=1)
-        if not self._done.is_set():
+        if self.config.run_to_end:
+            end_reached.wait()  # a bot that stopped early still sees its session end (and settle)
+        else:
+            gevent.wait([self._done, end_reached], count=1)
+        if end_reached.is_set():
             self.reached_end = True
             if self.world is not None and self.world.on_end is not None:
                 try:
                     self.world.on_end()
                 except Exception:  # noqa: BLE001
                     self.world_errors.append({"greenlet": "on_end", "traceback": traceback.format_exc()})
+        if not self._done.is_set():
             # Ctrl-C: in the bot's code if it still runs, else in the wait for its non-daemon threads.
             gevent.kill(self._main, KeyboardInterrupt)
             self._done.wait(timeout=self.config.grace_s)
