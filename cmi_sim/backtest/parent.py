@@ -13,7 +13,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from cmi_sim.backtest.config import RunConfig
 
@@ -40,10 +40,13 @@ def run_in_child(
     wall_limit_s: float = 600.0,
     workdir: str | Path | None = None,
     python: str = sys.executable,
+    on_poll: Callable[[], None] | None = None,
+    poll_s: float = 0.25,
 ) -> dict[str, Any]:
     """Run one backtest; return the child's result dict plus ``child_exit_code``, ``stdout_path``,
     ``stderr_path`` and ``wall_s``. Past ``wall_limit_s`` real seconds the child is killed and the
     status is ``"wall_limit"``; a child that died without a result gives ``"child_died"``.
+    ``on_poll`` is called every ``poll_s`` real seconds while the child runs (a progress display).
     """
     workdir = Path(workdir) if workdir is not None else Path(tempfile.mkdtemp(prefix="cmi-backtest-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -62,13 +65,20 @@ def run_in_child(
             stderr=err,
             env=child_env(),
         )
-        try:
-            code = proc.wait(timeout=wall_limit_s)
-            status_override = None
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            code = proc.wait()
-            status_override = "wall_limit"
+        deadline = started + wall_limit_s
+        status_override = None
+        while True:
+            try:
+                code = proc.wait(timeout=max(0.0, min(poll_s, deadline - time.monotonic())))
+                break
+            except subprocess.TimeoutExpired:
+                if time.monotonic() >= deadline:
+                    proc.kill()
+                    code = proc.wait()
+                    status_override = "wall_limit"
+                    break
+                if on_poll is not None:
+                    on_poll()
     wall_s = time.monotonic() - started
     result: dict[str, Any]
     if status_override is None and result_path.exists():
