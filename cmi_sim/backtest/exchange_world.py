@@ -1,0 +1,147 @@
+"""The backtest's world: a session's exchange, market and data APIs behind the bot's HTTP requests.
+
+`make_world(ctx)` is the factory the runtime calls in the child process (see `runtime.WorldContext`).
+Requests to the data APIs' hosts are answered by the session's world data as of the virtual moment;
+any `/api/...` request, whatever host the bot has hard-coded, goes to the CMI API (the same route
+table as `cmi-sim serve`); anything else is refused. The synthetic or replayed market runs as a world
+greenlet at world priority, so market data at T is published before bot wake-ups at T.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from cmi_sim.api.paths import normalize_path
+from cmi_sim.api.service import STREAM_PATH, ExchangeService
+from cmi_sim.api.streams import Subscription
+from cmi_sim.api.wire import KEEPALIVE
+from cmi_sim.backtest.router import ConnectionRefused, Reply, StreamReply, World
+from cmi_sim.engine import event_record
+from cmi_sim.sessions import load_session
+from cmi_sim.simulation import Simulation
+
+KEEPALIVE_NS = 10_000_000_000  # as the live server: a comment every 10 s on an idle stream
+PROGRESS_EVERY_NS = 600_000_000_000  # the parent's progress bar is fed every 10 virtual minutes
+JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
+STREAM_HEADERS = {"Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache"}
+
+
+class SubscriptionStream:
+    """The server side of one SSE response in virtual time (the `ByteStream` the transport reads)."""
+
+    def __init__(self, service: ExchangeService, subscription: Subscription, ctx: Any) -> None:
+        self._service = service
+        self._subscription = subscription
+        self._ctx = ctx
+        self._event = ctx.event()
+        self._last_sent = ctx.now_ns()
+        subscription.waker = self._event.set
+
+    def read(self, timeout_s: float | None) -> bytes | None:
+        subscription, event, now_ns = self._subscription, self._event, self._ctx.now_ns
+        deadline = None if timeout_s is None else now_ns() + round(timeout_s * 1e9)
+        while True:
+            chunk = subscription.take()
+            if chunk:
+                self._last_sent = now_ns()
+                return chunk
+            if subscription.closed:
+                return b""
+            now = now_ns()
+            ping_at = self._last_sent + KEEPALIVE_NS
+            wake_at = ping_at if deadline is None else min(ping_at, deadline)
+            event.clear()
+            if event.wait(max(0, wake_at - now) / 1e9):
+                continue
+            now = now_ns()
+            if now >= ping_at:
+                self._last_sent = now
+                return KEEPALIVE
+            if deadline is not None and now >= deadline:
+                return None
+
+    def close(self) -> None:
+        self._service.close_stream(self._subscription)
+
+
+class ExchangeWorld:
+    def __init__(self, ctx: Any) -> None:
+        args = ctx.config
+        self.ctx = ctx
+        self.session = load_session(args["session"], seed=args.get("seed"))
+        self.simulation = Simulation(self.session, ctx.now_ns, seed=args.get("seed"))
+        self.service = self.simulation.service
+        self.data = self.simulation.data
+        self.settle_at_end = bool(args.get("settle", True))
+        self.events_path = Path(args["events_path"]) if args.get("events_path") else None
+        self.progress_path = Path(args["progress_path"]) if args.get("progress_path") else None
+        self.final_pnl: dict[str, dict[str, float]] | None = None
+        self.market_accounts = set(self.simulation.market.accounts) if self.simulation.market else set()
+
+    # -- the router -------------------------------------------------------------------------------
+
+    def route(self, method: str, url: str, headers: Any, body: bytes | None) -> Reply | StreamReply:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        if host in self.data.hosts:
+            status, payload = self.data.handle(method, url, headers, body, now_ns=self.ctx.now_ns())
+            return Reply(status, dict(JSON_HEADERS), json.dumps(payload).encode())
+        path = normalize_path(parts.path or "/")
+        if not path.startswith("/api/"):
+            raise ConnectionRefused(url)
+        if path == STREAM_PATH and method.upper() == "GET":
+            opened = self.service.open_stream(headers)
+            if not isinstance(opened, Subscription):
+                return Reply(opened.status, dict(opened.headers), opened.body)
+            return StreamReply(200, dict(STREAM_HEADERS), SubscriptionStream(self.service, opened, self.ctx))
+        query = dict(parse_qsl(parts.query, keep_blank_values=True))
+        reply = self.service.handle(method, path, query, headers, body or b"")
+        return Reply(reply.status, dict(reply.headers), reply.body)
+
+    # -- greenlets and hooks ----------------------------------------------------------------------
+
+    def run_market(self) -> None:
+        ctx, simulation = self.ctx, self.simulation
+        wake = simulation.market_step(ctx.now_ns())
+        next_progress = ctx.now_ns()
+        while wake is not None and wake < ctx.end_ns:
+            ctx.sleep_until(wake)
+            wake = simulation.market_step(wake)
+            if self.progress_path is not None and wake is not None and wake >= next_progress:
+                self.progress_path.write_text(str(wake))
+                next_progress = wake + PROGRESS_EVERY_NS
+
+    def on_end(self) -> None:
+        if self.settle_at_end:
+            self.final_pnl = self.simulation.settle(self.ctx.now_ns())
+
+    def result(self) -> dict[str, Any]:
+        exchange = self.simulation.exchange
+        if self.events_path is not None:
+            with self.events_path.open("w") as out:
+                for event in exchange.log:
+                    out.write(json.dumps(event_record(event), separators=(",", ":")) + "\n")
+        accounts = exchange.accounts.usernames()
+        traders = [name for name in accounts if name not in self.market_accounts]
+        pnl = self.final_pnl if self.final_pnl is not None else {a: exchange.pnl(a) for a in exchange.ledger.accounts()}
+        return {
+            "session": self.session.name,
+            "settled": self.final_pnl is not None,
+            "settlement": dict(self.session.settlement_values) if self.final_pnl is not None else None,
+            "traders": traders,
+            "market_accounts": sorted(self.market_accounts),
+            "pnl": pnl,
+            "requests": {name: {"requests": exchange.rates.stats(name).requests,
+                                "violations": exchange.rates.stats(name).violations} for name in traders},
+            "rules": {"rate_limit": exchange.rules.rate_limit, "requests_per_second": exchange.rules.requests_per_second},
+            "n_events": len(exchange.log),
+            "n_trades": len(exchange.tape),
+        }
+
+
+def make_world(ctx: Any) -> World:
+    world = ExchangeWorld(ctx)
+    return World(router=world.route, background=[world.run_market], on_end=world.on_end, result=world.result)
