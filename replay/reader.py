@@ -1,0 +1,116 @@
+"""Reading a recording: DataFrames for analysis, and lean tuples for the replay market."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from replay.format import BOOKS, FORMAT_NAME, FORMAT_VERSION, GAPS, MANIFEST, PRODUCTS, TRADES, WORLD_DIR, RecordingError
+
+_BOOK_COLUMNS = ["recv_ns", "ts", "product", "bids", "asks"]
+_TRADE_COLUMNS = ["recv_ns", "timestamp", "ts", "product", "buyer", "seller", "volume", "price"]
+_GAP_COLUMNS = ["recv_ns", "source", "event", "detail"]
+
+
+def iter_lines(path: Path) -> Iterator[dict[str, Any]]:
+    """Parsed JSON lines of `path` (nothing if it is missing). A broken *last* line is the trace of a kill
+    mid-write and is dropped; a broken line elsewhere is an error."""
+    if not path.exists():
+        return
+    with path.open("rb") as handle:
+        lines = handle.read().split(b"\n")
+    last = len(lines) - 1
+    for number, line in enumerate(lines):
+        if not line.strip():
+            continue
+        try:
+            yield json.loads(line)
+        except json.JSONDecodeError:
+            if number >= last - 1 and not any(rest.strip() for rest in lines[number + 1:]):
+                return
+            raise RecordingError(f"{path}: line {number + 1} is not valid JSON") from None
+
+
+def read_manifest(directory: Path) -> dict[str, Any]:
+    path = directory / MANIFEST
+    if not path.is_file():
+        raise RecordingError(f"{directory}: not a recording (no {MANIFEST})")
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    if manifest.get("format") != FORMAT_NAME:
+        raise RecordingError(f"{path}: not a {FORMAT_NAME} manifest")
+    if manifest.get("version") != FORMAT_VERSION:
+        raise RecordingError(f"{path}: format version {manifest.get('version')!r}; this reader reads {FORMAT_VERSION}")
+    return manifest
+
+
+def clock_offset(manifest: dict[str, Any], trades: list[tuple[int, int]]) -> int:
+    """Exchange time minus `speed` x receive time: stored, else the tightest bound from (ts, recv_ns)
+    pairs of trades (each was seen after it happened), else 0 (local clock taken as exchange time)."""
+    stored = manifest.get("clock_offset_ns")
+    if stored is not None:
+        return int(stored)
+    speed = float(manifest.get("speed", 1.0))
+    if not trades:
+        return 0 if speed == 1.0 else int(manifest["started_ns"] * (1 - speed))
+    return max(ts - int(speed * recv) for ts, recv in trades)
+
+
+@dataclass
+class Recording:
+    """A recording in memory. `books.ts` is the receive time mapped to exchange time (see `replay.format`)."""
+
+    path: Path
+    manifest: dict[str, Any]
+    products: list[dict[str, Any]]
+    books: pd.DataFrame
+    trades: pd.DataFrame
+    gaps: pd.DataFrame
+    world: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    @property
+    def speed(self) -> float:
+        return float(self.manifest.get("speed", 1.0))
+
+
+def read_recording(path: str | Path) -> Recording:
+    """Read every file of a recording into DataFrames (tolerating a truncated last line)."""
+    directory = Path(path)
+    manifest = read_manifest(directory)
+    trade_rows = list(iter_lines(directory / TRADES))
+    offset = clock_offset(manifest, [(row["ts"], row["recv_ns"]) for row in trade_rows])
+    speed = float(manifest.get("speed", 1.0))
+    book_rows = [{"recv_ns": r["recv_ns"], "ts": offset + int(speed * r["recv_ns"]), "product": r["product"],
+                  "bids": r["bids"], "asks": r["asks"]} for r in iter_lines(directory / BOOKS)]
+    world: dict[str, pd.DataFrame] = {}
+    if (directory / WORLD_DIR).is_dir():
+        for file in sorted((directory / WORLD_DIR).glob("*.jsonl")):
+            world[file.stem] = pd.DataFrame(list(iter_lines(file)))
+    products_path = directory / PRODUCTS
+    products = json.loads(products_path.read_text(encoding="utf-8")) if products_path.exists() else []
+    return Recording(
+        path=directory,
+        manifest=manifest,
+        products=products,
+        books=pd.DataFrame(book_rows, columns=_BOOK_COLUMNS),
+        trades=pd.DataFrame(trade_rows, columns=_TRADE_COLUMNS),
+        gaps=pd.DataFrame(list(iter_lines(directory / GAPS)), columns=_GAP_COLUMNS),
+        world=world,
+    )
+
+
+def gap_intervals(gaps: pd.DataFrame) -> list[tuple[str, int, int | None]]:
+    """(source, disconnected at, reconnected at or None) for each outage, from the gap events."""
+    open_at: dict[str, int] = {}
+    out: list[tuple[str, int, int | None]] = []
+    for row in gaps.itertuples(index=False):
+        if row.event == "disconnect":
+            open_at.setdefault(row.source, row.recv_ns)
+        elif row.event == "reconnect" and row.source in open_at:
+            out.append((row.source, open_at.pop(row.source), row.recv_ns))
+    out.extend((source, start, None) for source, start in open_at.items())
+    return sorted(out, key=lambda gap: gap[1])
