@@ -1,0 +1,138 @@
+"""`cmi-sim backtest` end to end, as a user runs it: real bot files, a child process, the run directory."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+BOTS = Path(__file__).resolve().parent / "backtest_bots"
+OPEN = datetime.fromisoformat("2026-02-28T14:30:00+00:00")  # the London session's trading open
+
+
+def backtest(*args: str, out: Path, env: dict[str, str]) -> tuple[subprocess.CompletedProcess, dict]:
+    done = subprocess.run([sys.executable, "-m", "cmi_sim", "backtest", *args, "--out", str(out)],
+                          capture_output=True, text=True, timeout=300, env=env)
+    run = json.loads((out / "run.json").read_text()) if (out / "run.json").exists() else {}
+    return done, run
+
+
+def bot_log(out: Path) -> list[dict]:
+    return [json.loads(line) for line in (out / "bot.stdout").read_text().splitlines() if line.startswith("{")]
+
+
+def test_walkthrough_shaped_bot_behaves_as_it_would_live(tmp_path, clean_env):
+    done, run = backtest(str(BOTS / "walkthrough.py"), "--until", "30m", out=tmp_path, env=clean_env)
+    assert done.returncode == 0, done.stderr
+    log = bot_log(tmp_path)
+    start = log[0]
+    assert start["event"] == "start"
+    # The virtual clock starts at the session's opening time and datetime.now(timezone.utc) follows it
+    # (the login before the first log line took one request's virtual latency, 1 ms).
+    assert (datetime.fromisoformat(start["utc"]) - OPEN).total_seconds() == pytest.approx(0.001)
+    slept = [entry["seconds"] for entry in log if entry["event"] == "slept"]
+    assert slept and all(seconds == pytest.approx(5.0, abs=0.01) for seconds in slept)
+    iocs = [entry for entry in log if entry["event"] == "ioc"]
+    assert iocs, "the SSE callbacks never delivered a TIDE_SPOT book"
+    assert all(entry["open_orders"] == 0 for entry in iocs)  # place-and-cancel leaves nothing resting
+    assert sum(entry["filled"] for entry in iocs) > 0
+    positions = [entry["positions"] for entry in log if entry["event"] == "position"]
+    assert positions[-1].get("TIDE_SPOT", 0) == sum(entry["filled"] for entry in iocs)
+    # The end of the session is a Ctrl-C: the bot stops its threads as it would on a terminal.
+    assert log[-1]["event"] in ("interrupted", "heartbeat_done")
+    assert any(entry["event"] == "interrupted" for entry in log)
+    heartbeat = [entry for entry in log if entry["event"] == "heartbeat_done"]
+    assert heartbeat and heartbeat[0]["beats"] == 29  # Event.wait(60) timed out once a virtual minute
+    last = datetime.fromisoformat(log[-1]["utc"])
+    assert (last - OPEN).total_seconds() == pytest.approx(1800, abs=15)
+    summary = run["summary"]
+    assert summary["status"] == "ok" and summary["user"] == "walkthrough"
+    assert summary["fills"] == sum(entry["filled"] for entry in iocs)
+    fills = pd.read_parquet(tmp_path / "fills.parquet")
+    assert len(fills) == summary["fills"] and set(fills["side"]) == {"BUY"}
+    assert (tmp_path / "equity.png").stat().st_size > 1000
+
+
+def test_two_runs_give_identical_event_logs_and_expect_passes(tmp_path, clean_env):
+    first, run = backtest(str(BOTS / "walkthrough.py"), "--until", "20m", out=tmp_path / "a", env=clean_env)
+    assert first.returncode == 0, first.stderr
+    second, _ = backtest(str(BOTS / "walkthrough.py"), "--until", "20m", "--expect",
+                         str(tmp_path / "a" / "run.json"), out=tmp_path / "b", env=clean_env)
+    assert second.returncode == 0, second.stderr
+    assert "summary matches" in second.stdout
+    assert (tmp_path / "a" / "events.jsonl").read_bytes() == (tmp_path / "b" / "events.jsonl").read_bytes()
+
+
+def test_expect_with_a_different_summary_fails_with_a_readable_diff(tmp_path, clean_env):
+    done, run = backtest(str(BOTS / "walkthrough.py"), "--until", "10m", out=tmp_path / "a", env=clean_env)
+    expected = dict(run["summary"], total_pnl=run["summary"]["total_pnl"] + 1.0, fills=run["summary"]["fills"] + 2)
+    stored = tmp_path / "expected.json"
+    stored.write_text(json.dumps(expected))
+    done, _ = backtest(str(BOTS / "walkthrough.py"), "--until", "10m", "--expect", str(stored),
+                       out=tmp_path / "b", env=clean_env)
+    assert done.returncode == 2
+    assert "fills: expected" in done.stderr and "total_pnl: expected" in done.stderr
+
+
+def test_unknown_host_is_refused_and_reported(tmp_path, clean_env):
+    done, run = backtest(str(BOTS / "unknown_host.py"), "--until", "5m", out=tmp_path, env=clean_env)
+    assert done.returncode == 0, done.stderr
+    assert "refused: network is disabled" in (tmp_path / "bot.stdout").read_text()
+    assert run["summary"]["refused_requests"] == 1
+    assert run["run"]["refused"][0]["url"].startswith("https://api.example.com/prices")
+
+
+def test_bot_that_raises_is_reported_with_its_traceback(tmp_path, clean_env):
+    done, run = backtest(str(BOTS / "raises.py"), "--until", "10m", out=tmp_path, env=clean_env)
+    assert done.returncode == 3
+    assert "ValueError: the strategy has a bug" in done.stderr
+    assert "raises.py" in done.stderr and "line 6" in done.stderr
+    assert run["summary"]["status"] == "bot_error"
+    assert run["summary"]["virtual_end"].startswith("2026-02-28T14:40")  # the session still ran to its end
+
+
+def test_busy_waiting_bot_still_advances(tmp_path, clean_env):
+    done, run = backtest(str(BOTS / "busy_wait.py"), "--until", "10m", out=tmp_path, env=clean_env)
+    assert done.returncode == 0, done.stderr
+    waits = [float(line.split()[1]) for line in (tmp_path / "bot.stdout").read_text().splitlines()]
+    assert len(waits) == 3 and all(5.0 <= wait < 5.01 for wait in waits)
+
+
+def test_bot_waiting_on_a_real_socket_fails_loudly_instead_of_hanging(tmp_path, clean_env):
+    done, run = backtest(str(BOTS / "real_socket.py"), "--until", "10m", out=tmp_path, env=clean_env)
+    assert done.returncode == 3
+    assert "real" in done.stderr.lower() and "real_socket.py" in done.stderr
+    assert run["summary"]["status"] == "bot_error"
+
+
+def test_spinning_bot_is_reported_by_the_watchdog(tmp_path, clean_env):
+    done, run = backtest(str(BOTS / "spinner.py"), "--until", "10m", "--watchdog", "2", out=tmp_path, env=clean_env)
+    assert done.returncode == 3
+    assert "stopped making progress" in done.stderr
+    assert "spinner.py" in done.stderr
+    assert run["summary"]["status"] == "watchdog"
+
+
+def test_entry_runs_a_class_only_bot_with_the_simulators_credentials(tmp_path, clean_env):
+    done, run = backtest(str(BOTS / "class_only.py"), "--until", "10m",
+                         "--entry", "TinyQuoter.run_loop(price=2000, volume=2, interval=30)", out=tmp_path,
+                         env=clean_env)
+    assert done.returncode == 0, done.stderr
+    assert run["summary"]["user"] == "backtest-bot"
+    assert run["summary"]["requests"] > 10
+
+
+def test_bad_options_are_one_line_errors(tmp_path, clean_env):
+    for args, message in [(["missing_bot.py"], "no bot file"),
+                          ([str(BOTS / "raises.py"), "--session", "atlantis"], "atlantis"),
+                          ([str(BOTS / "raises.py"), "--until", "yesterday"], "--until"),
+                          ([str(BOTS / "raises.py"), "--entry", "not a call"], "--entry")]:
+        done = subprocess.run([sys.executable, "-m", "cmi_sim", "backtest", *args, "--out", str(tmp_path / "x")],
+                              capture_output=True, text=True, timeout=60, env=clean_env)
+        assert done.returncode == 1, args
+        assert message in done.stderr and "Traceback" not in done.stderr
