@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from cmi_sim.api.service import ExchangeService
 from cmi_sim.exchange import Accounts, Exchange, ExchangeRules, TradingHours
@@ -23,6 +24,9 @@ from cmi_sim.market import MarketParams, SyntheticMarket
 from cmi_sim.products import cmi_products
 from cmi_sim.sessions import Session, SessionError
 from cmi_sim.world import WorldDataService
+
+if TYPE_CHECKING:
+    from replay.market import ReplayMarket
 
 # A stored hash no password matches: market accounts cannot be logged into, even in open mode.
 _NO_LOGIN = "reserved-for-the-synthetic-market"
@@ -58,13 +62,18 @@ class Simulation:
                 if name not in accounts:
                     accounts.add_hashed(name, _NO_LOGIN)
 
-    def _build_market(self, session: Session, hours: TradingHours) -> SyntheticMarket | None:
+    def _build_market(self, session: Session, hours: TradingHours) -> SyntheticMarket | ReplayMarket | None:
         kind = session.market.get("kind", "none")
         if kind == "none":
             return None
         if kind == "replay":
-            raise SessionError(f"{session.name}: replayed markets ([market].kind = \"replay\") are not "
-                               "implemented yet; use kind = \"synthetic\" or \"none\"")
+            from replay.market import ReplayMarket  # replay sits beside the API layer; only replays need it
+
+            try:
+                return ReplayMarket.from_recording(self.exchange, session.market["recording"], hours.open_ns,
+                                                   hours.close_ns, session.market.get("params", {}))
+            except (OSError, ValueError) as error:
+                raise SessionError(f"{session.name}: [market].recording: {error}") from None
         if kind != "synthetic":
             raise SessionError(f"{session.name}: unknown [market].kind {kind!r}")
         try:

@@ -1,0 +1,336 @@
+"""The replay market: a recording fed back into the exchange as other participants' liquidity.
+
+Driven like the synthetic market: `step(now_ns)` applies every recorded book and trade due by `now_ns`
+and returns the time of the next one (or None). No clock, no threads; a pure function of the recording,
+the fill model and what the bot did in between.
+
+- Books: the `replay` account's resting orders are reconciled to each recorded snapshot (shrinking a
+  level cancels its newest replay orders, growing it adds one at the back).
+- Consumed liquidity: volume the bot takes from a replayed level is remembered per level and subtracted
+  from later snapshots, until the recorded level shrinks by as much (the real market used it up too).
+- Trades: each recorded trade goes on the tape at its recorded time (not through the books: it
+  happened between other people), then may fill the bot's resting orders (see `replay.fills`). Such a
+  fill is executed as a `replay` order hitting exactly those bot orders, with the replay's own orders at
+  or ahead of them lifted for the moment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from cmi_sim.engine import BUY, SELL, Fill, OrderAccepted, OrderCancelled
+from cmi_sim.exchange import MARKET_CLOSED, Exchange
+from replay.fills import (
+    PESSIMISTIC,
+    QUEUE,
+    after_cancels,
+    allocate_at_level,
+    check_fill_model,
+    initial_ahead,
+)
+from replay.timeline import Levels, Timeline, load_timeline
+
+ACCOUNT = "replay"
+_NEVER = 1 << 63
+PARAMS = ("fill_model", "account")
+
+LevelKey = tuple[str, int, int]  # (product, side, price)
+
+
+def exempt_from_position_limit(exchange: Exchange, account: str) -> None:
+    """The replay account stands for the whole recorded market, so the per-account position limit
+    cannot apply to it (the trading hours still do)."""
+    check = exchange._rule_breach
+
+    def breach(ts: int, owner: str, product: str, side: int, volume: int):
+        if owner != account:
+            return check(ts, owner, product, side, volume)
+        return None if exchange.is_open(ts) else (MARKET_CLOSED, "market closed")
+
+    exchange._rule_breach = breach  # type: ignore[method-assign]
+
+
+class ReplayMarket:
+    """A recording replayed into `exchange` between `open_ns` and `close_ns`.
+
+    `on_book(product, ts)` is called after each recorded snapshot is applied (tests compare books).
+    """
+
+    def __init__(self, exchange: Exchange, timeline: Timeline, open_ns: int, close_ns: int,
+                 fill_model: str = QUEUE, account: str = ACCOUNT,
+                 on_book: Callable[[str, int], None] | None = None) -> None:
+        self.exchange = exchange
+        self.timeline = timeline
+        self.open_ns = open_ns
+        self.close_ns = close_ns
+        self.fill_model = check_fill_model(fill_model)
+        self.account = account
+        self.on_book = on_book
+        self._books, self._trades = timeline.books, timeline.trades
+        self._i = self._j = 0
+        products = list(exchange.products)
+        self._shown: dict[str, tuple[Levels, Levels]] = {p: ({}, {}) for p in products}
+        # the replay account's resting orders: (product, side) -> price -> {order id: remaining}, FIFO
+        self._resting: dict[tuple[str, int], dict[int, dict[int, int]]] = {
+            (p, s): {} for p in products for s in (BUY, SELL)}
+        self._consumed: dict[LevelKey, int] = {}
+        self._traded: dict[str, dict[int, int]] = {}  # recorded trade volume per price since the last book
+        self._hidden: set[str] = set()  # products with withheld crossing volume (pessimistic)
+        # bot orders resting where the replay may fill them: level -> {order id: volume ahead}, FIFO
+        self._bots: dict[LevelKey, dict[int, int]] = {}
+        self._bot_level: dict[int, LevelKey] = {}
+        self._bot_prices: dict[tuple[str, int], set[int]] = {(p, s): set() for p in products for s in (BUY, SELL)}
+        self._pending: list[OrderAccepted] = []
+        self.books_applied = 0
+        self.trades_applied = 0
+        exempt_from_position_limit(exchange, account)
+        exchange.subscribe(self._on_change)
+
+    @classmethod
+    def from_recording(cls, exchange: Exchange, path: str | Path, open_ns: int, close_ns: int,
+                       params: Mapping[str, Any] | None = None, **kwargs: Any) -> ReplayMarket:
+        params = dict(params or {})
+        unknown = sorted(set(params) - set(PARAMS))
+        if unknown:
+            raise ValueError(f"unknown replay market param(s): {', '.join(unknown)} (known: {', '.join(PARAMS)})")
+        ticks = {symbol: product.tick_size for symbol, product in exchange.products.items()}
+        return cls(exchange, load_timeline(path, ticks), open_ns, close_ns, **(params | kwargs))
+
+    @property
+    def accounts(self) -> list[str]:
+        return [self.account]
+
+    def fair_value(self, product: str, ts: int) -> int | None:
+        return None  # a recording has no fair value; the bot sees what the market showed
+
+    def describe(self) -> dict[str, Any]:
+        """For reports: what was replayed and under which fill model."""
+        return {"kind": "replay", "fill_model": self.fill_model, "books": len(self._books),
+                "trades": len(self._trades), "books_applied": self.books_applied,
+                "trades_applied": self.trades_applied}
+
+    # -- driving ----------------------------------------------------------------------------------
+
+    def step(self, now_ns: int) -> int | None:
+        """Apply every recorded trade and book due by `now_ns` (a trade before a book at the same time:
+        the book shows its result); the next recorded time, or None once past the close or exhausted."""
+        if now_ns >= self.close_ns or self.exchange.settlement is not None:
+            return None
+        if now_ns < self.open_ns:
+            return self.open_ns
+        books, trades = self._books, self._trades
+        nb, nt = len(books), len(trades)
+        i, j = self._i, self._j
+        while True:
+            tb = books[i][0] if i < nb else _NEVER
+            tt = trades[j][0] if j < nt else _NEVER
+            if tt <= tb:
+                if tt > now_ns:
+                    break
+                self._apply_trade(now_ns, trades[j])
+                j += 1
+            else:
+                if tb > now_ns:
+                    break
+                _, product, bids, asks = books[i]
+                self._apply_book(now_ns, product, bids, asks)
+                i += 1
+                if self.on_book is not None:
+                    self.on_book(product, now_ns)
+        self._i, self._j = i, j
+        wake = min(books[i][0] if i < nb else _NEVER, trades[j][0] if j < nt else _NEVER)
+        return None if wake >= self.close_ns else wake
+
+    # -- books ------------------------------------------------------------------------------------
+
+    def _apply_book(self, now: int, product: str, bids: Levels, asks: Levels) -> None:
+        self.books_applied += 1
+        old_bids, old_asks = self._shown[product]
+        self._shown[product] = (bids, asks)
+        traded = self._traded.pop(product, None)
+        recheck = product in self._hidden
+        if recheck:
+            self._hidden.discard(product)
+        work: list[tuple[LevelKey, int]] = []  # (level, target replay volume)
+        for side, old, new in ((BUY, old_bids, bids), (SELL, old_asks, asks)):
+            if old == new and not recheck:
+                continue
+            prices = {price for price, _ in old.items() ^ new.items()}
+            if recheck:
+                prices.update(new)
+            for price in prices:
+                before, after = old.get(price, 0), new.get(price, 0)
+                key = (product, side, price)
+                consumed = self._consumed.get(key, 0)
+                if consumed and before > after:
+                    consumed = max(0, consumed - (before - after))  # the real market used it up as well
+                if after == 0:
+                    consumed = 0
+                if consumed:
+                    self._consumed[key] = consumed
+                else:
+                    self._consumed.pop(key, None)
+                if key in self._bots:
+                    traded_here = traded.get(price, 0) if traded else 0
+                    self._level_changed(key, before - traded_here, after)
+                work.append((key, max(0, after - consumed)))
+        # Shrink before growing, so a level that moves never meets its old self across the spread.
+        grow = []
+        for key, target in work:
+            current = sum(self._resting[key[0], key[1]].get(key[2], {}).values())
+            if current > target:
+                self._shrink(now, key, current - target)
+            elif current < target:
+                grow.append((key, target - current))
+        for key, volume in sorted(grow, key=lambda item: (item[0][1], -item[0][1] * item[0][2])):
+            self._grow(now, key, volume)
+
+    def _shrink(self, now: int, key: LevelKey, volume: int) -> None:
+        product, side, price = key
+        orders = self._resting[product, side][price]
+        for order_id in reversed(list(orders)):  # newest first: the back of the queue leaves
+            remaining = orders[order_id]
+            self.exchange.cancel(now, self.account, order_id)
+            volume -= remaining
+            if volume <= 0:
+                if volume < 0:
+                    self.exchange.place(now, self.account, product, side, price, -volume)
+                return
+
+    def _grow(self, now: int, key: LevelKey, volume: int) -> None:
+        product, side, price = key
+        if self.fill_model == PESSIMISTIC and self._bot_prices[product, -side]:
+            bid, ask = self.exchange.engine.best_prices(product)
+            opposite = ask if side == BUY else bid
+            if opposite is not None and (price >= opposite if side == BUY else price <= opposite):
+                self._hidden.add(product)  # withheld: it would trade with the bot's order
+                return
+        result = self.exchange.place(now, self.account, product, side, price, volume)
+        if result.filled:  # it crossed the bot's resting orders: that replayed volume is used
+            self._consumed[key] = self._consumed.get(key, 0) + result.filled
+
+    # -- trades -----------------------------------------------------------------------------------
+
+    def _apply_trade(self, now: int, trade: tuple[int, str, str, str, int, int]) -> None:
+        self.trades_applied += 1
+        ts, product, buyer, seller, volume, price = trade
+        self.exchange.tape.record(ts, product, buyer, seller, volume, price)
+        traded = self._traded.setdefault(product, {})
+        traded[price] = traded.get(price, 0) + volume
+        for side in (BUY, SELL):
+            if self._bot_prices[product, side]:
+                self._fill_bots(now, product, side, price, volume)
+
+    def _fill_bots(self, now: int, product: str, side: int, price: int, volume: int) -> None:
+        """A recorded trade at `price` reaches the bot's orders on `side` at that price or better."""
+        prices = [p for p in self._bot_prices[product, side] if (p >= price if side == BUY else p <= price)]
+        prices.sort(reverse=side == BUY)
+        engine = self.exchange.engine
+        pool, total, worst = volume, 0, None
+        for level_price in prices:
+            level = self._bots[product, side, level_price]
+            ids = list(level)
+            remaining = [engine.order(order_id).remaining for order_id in ids]
+            if level_price != price:  # traded through: nothing recorded stood ahead of the bot here
+                qty = allocate_at_level(pool, [0] * len(ids), remaining)
+            else:
+                qty = allocate_at_level(pool, [level[order_id] for order_id in ids], remaining)
+            filled = sum(qty)
+            if filled:
+                pool -= filled
+                total += filled
+                worst = level_price
+            if pool <= 0:
+                break
+        at_price = self._bots.get((product, side, price))
+        if at_price is not None:  # the recorded trade used up that much of the queue ahead of the bot
+            for order_id, ahead in at_price.items():
+                at_price[order_id] = max(0, ahead - volume)
+        if total:
+            self._hit(now, product, side, worst, total)
+
+    def _hit(self, now: int, product: str, side: int, price: int, volume: int) -> None:
+        """Trade `volume` with the bot's orders on `side` at `price` or better, in their priority."""
+        levels = self._resting[product, side]
+        lifted = [(p, remaining) for p in sorted(levels, reverse=side == BUY)
+                  if (p >= price if side == BUY else p <= price)
+                  for remaining in levels[p].values()]
+        for p in [p for p in levels if (p >= price if side == BUY else p <= price)]:
+            for order_id in list(levels[p]):
+                self.exchange.cancel(now, self.account, order_id)
+        result = self.exchange.place(now, self.account, product, -side, price, volume)
+        if result.remaining and result.accepted is not None:
+            self.exchange.cancel(now, self.account, result.accepted.order_id)
+        for p, remaining in lifted:
+            self.exchange.place(now, self.account, product, side, p, remaining)
+
+    # -- the bot's orders, from the exchange's event stream ----------------------------------------
+
+    def _level_changed(self, key: LevelKey, before: int, after: int) -> None:
+        level = self._bots[key]
+        cancelled = before - after
+        for order_id, ahead in level.items():
+            ahead = after_cancels(self.fill_model, ahead, cancelled, before)
+            level[order_id] = min(ahead, after)
+
+    def _on_change(self, events: list, trades: list) -> None:
+        account = self.account
+        for event in events:
+            kind = type(event)
+            if kind is Fill:
+                if event.maker == account:
+                    key = (event.product, -event.taker_side, event.price)
+                    orders = self._resting[event.product, -event.taker_side][event.price]
+                    if event.maker_remaining:
+                        orders[event.maker_order_id] = event.maker_remaining
+                    else:
+                        del orders[event.maker_order_id]
+                        if not orders:
+                            del self._resting[event.product, -event.taker_side][event.price]
+                    if event.taker != account:
+                        self._consumed[key] = self._consumed.get(key, 0) + event.volume
+                elif not event.maker_remaining:
+                    self._forget_bot(event.maker_order_id)
+            elif kind is OrderAccepted:
+                self._pending.append(event)
+            elif kind is OrderCancelled:
+                if event.owner == account:
+                    orders = self._resting[event.product, event.side]
+                    level = orders.get(event.price)
+                    if level is not None and level.pop(event.order_id, None) is not None and not level:
+                        del orders[event.price]
+                else:
+                    self._forget_bot(event.order_id)
+        if self._pending:
+            pending, self._pending = self._pending, []
+            for accepted in pending:
+                self._rested(accepted)
+
+    def _rested(self, accepted: OrderAccepted) -> None:
+        view = self.exchange.engine.order(accepted.order_id)
+        if view is None:
+            return  # filled on arrival
+        product, side, price = accepted.product, accepted.side, accepted.price
+        if accepted.owner == self.account:
+            self._resting[product, side].setdefault(price, {})[accepted.order_id] = view.remaining
+            return
+        key = (product, side, price)
+        level = self._bots.setdefault(key, {})
+        shown = self._shown[product][0 if side == BUY else 1].get(price, 0)
+        visible = max(0, shown - self._consumed.get(key, 0))
+        previous = next(reversed(level.values())) if level else 0
+        level[accepted.order_id] = initial_ahead(self.fill_model, visible, previous)
+        self._bot_level[accepted.order_id] = key
+        self._bot_prices[product, side].add(price)
+
+    def _forget_bot(self, order_id: int) -> None:
+        key = self._bot_level.pop(order_id, None)
+        if key is None:
+            return
+        level = self._bots[key]
+        del level[order_id]
+        if not level:
+            del self._bots[key]
+            self._bot_prices[key[0], key[1]].discard(key[2])

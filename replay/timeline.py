@@ -1,0 +1,73 @@
+"""A recording as the replay market consumes it: books and trades in exchange time, prices in ticks.
+
+Lean tuples instead of DataFrames: a 24-hour recording has hundreds of thousands of books, and the
+replay touches each once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from replay.format import BOOKS, TRADES
+from replay.reader import clock_offset, iter_lines, read_manifest
+
+Levels = dict[int, int]  # price in ticks -> volume, best first
+Book = tuple[int, str, Levels, Levels]  # (ts, product, bids, asks)
+TapeTrade = tuple[int, str, str, str, int, int]  # (ts, product, buyer, seller, volume, price in ticks)
+
+
+@dataclass(frozen=True)
+class Timeline:
+    books: list[Book]
+    trades: list[TapeTrade]
+    skipped: int  # rows of products the exchange does not list
+
+    @property
+    def first_ns(self) -> int | None:
+        times = [seq[0][0] for seq in (self.books, self.trades) if seq]
+        return min(times) if times else None
+
+    @property
+    def last_ns(self) -> int | None:
+        times = [seq[-1][0] for seq in (self.books, self.trades) if seq]
+        return max(times) if times else None
+
+
+def _ticks(levels: list[list[float]], tick: int) -> Levels:
+    if tick == 1:
+        return {p if type(p) is int else round(p): v if type(v) is int else round(v) for p, v in levels}
+    return {round(p / tick): round(v) for p, v in levels}
+
+
+def load_timeline(path: str | Path, tick_sizes: Mapping[str, int]) -> Timeline:
+    """Books (receive times mapped to exchange time) and trades of a recording, each sorted by time
+    (stable, so simultaneous books keep their arrival order)."""
+    directory = Path(path)
+    manifest = read_manifest(directory)
+    speed = float(manifest.get("speed", 1.0))
+    skipped = 0
+    trades: list[TapeTrade] = []
+    pairs: list[tuple[int, int]] = []
+    for row in iter_lines(directory / TRADES):
+        pairs.append((row["ts"], row["recv_ns"]))
+        tick = tick_sizes.get(row["product"])
+        if tick is None:
+            skipped += 1
+            continue
+        price = row["price"]
+        trades.append((row["ts"], row["product"], row["buyer"], row["seller"], int(row["volume"]),
+                       price if tick == 1 and type(price) is int else round(price / tick)))
+    offset = clock_offset(manifest, pairs)
+    books: list[Book] = []
+    for row in iter_lines(directory / BOOKS):
+        tick = tick_sizes.get(row["product"])
+        if tick is None:
+            skipped += 1
+            continue
+        ts = offset + (row["recv_ns"] if speed == 1.0 else int(speed * row["recv_ns"]))
+        books.append((ts, row["product"], _ticks(row["bids"], tick), _ticks(row["asks"], tick)))
+    books.sort(key=lambda book: book[0])
+    trades.sort(key=lambda trade: trade[0])
+    return Timeline(books, trades, skipped)
