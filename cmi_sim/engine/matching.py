@@ -7,6 +7,7 @@ sleeps, logs, raises for business outcomes or does I/O; the caller passes the ti
 from __future__ import annotations
 
 import itertools
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from heapq import heappop, heappush
 
@@ -48,8 +49,9 @@ class MatchingEngine:
         # Bound __next__ methods: the cheapest way to draw the next number on the hot path.
         self._next_seq = (sequence if sequence is not None else itertools.count(1)).__next__
         self._next_id = itertools.count(1).__next__
-        self._orders: dict[int, RestingOrder] = {}
-        self._by_owner: dict[str, dict[int, RestingOrder]] = {}
+        self._orders: dict[int, OrderAccepted] = {}  # resting order id -> its fixed fields
+        # owner -> their resting orders, oldest first; queries must use .get() (a miss would insert)
+        self._by_owner: defaultdict[str, dict[int, OrderAccepted]] = defaultdict(dict)
 
     # -- commands ---------------------------------------------------------------------------------
 
@@ -85,10 +87,7 @@ class MatchingEngine:
             level.orders[order_id] = remaining
             level.volume += remaining
             self._orders[order_id] = accepted
-            mine = self._by_owner.get(owner)
-            if mine is None:
-                mine = self._by_owner[owner] = {}
-            mine[order_id] = accepted
+            self._by_owner[owner][order_id] = accepted
         return events
 
     def _match(self, ts: int, taker: OrderAccepted, opposite: BookSide, events: list[Event]) -> int:
@@ -147,7 +146,7 @@ class MatchingEngine:
         order = self._orders.get(order_id)
         if order is None or (owner is not None and order.owner != owner):
             return [_new(CancelRejected, (self._next_seq(), ts, order_id, owner or "", UNKNOWN_ORDER,
-                                          f"no open order {order_id}"))]
+                                          "no such open order"))]
         _, _, _, order_owner, product, side, price, _ = order
         book = self.books[product]
         book_side = book.bids if side == BUY else book.asks

@@ -78,7 +78,15 @@ class OrderResult(NamedTuple):
 
 class CancelResult(NamedTuple):
     events: list[Event]
-    orders: list[OrderView]  # the cancelled orders as they stood
+    accepted: list[OrderAccepted]  # the acceptance of each cancelled order, in the order of the cancels
+
+    @property
+    def orders(self) -> list[OrderView]:
+        """The cancelled orders as they stood: fixed fields from their acceptance, open volume from the
+        cancel (built on demand: the hot path only needs the events)."""
+        cancels = [event for event in self.events if type(event) is OrderCancelled]
+        return [OrderView(a.order_id, a.owner, a.product, a.side, a.price, a.volume, c.volume, a.ts)
+                for a, c in zip(self.accepted, cancels)]
 
 
 class Exchange:
@@ -98,6 +106,11 @@ class Exchange:
         self.log: list[Event | Settled] = []
         self.settlement: dict[str, float] | None = None
         self._listeners: list[Listener] = []
+        # The rules as plain attributes for place()'s inline check; settlement closes the window.
+        self._open_ns, self._close_ns = (self.hours.open_ns, self.hours.close_ns) if self.hours else (-2**63, 2**63)
+        self._max_volume = self.rules.max_order_volume
+        self._limit = self.rules.position_limit
+        self._counts_resting = self.rules.limit_counts_resting
 
     # -- commands ---------------------------------------------------------------------------------
 
@@ -115,10 +128,16 @@ class Exchange:
     def place(self, ts: int, owner: str, product: str, side: int, price: int, volume: int) -> OrderResult:
         """Validate against the rules, then match. Rejections leave every book and position unchanged."""
         if product in self.products and type(volume) is int:
-            detail = self._rule_breach(ts, owner, product, side, volume)
-            if detail is not None:
-                rejection = OrderRejected(next(self._seq), ts, owner, product, side, price, volume, *detail)
-                return self._publish_rejection(rejection)
+            # The common case inline (open market, sane size, within the limit); anything else takes the
+            # slow path that names the broken rule.
+            positions = self.ledger.positions.get(owner)
+            after = (positions.get(product, 0) if positions else 0) + side * volume
+            if not (self._open_ns <= ts < self._close_ns and volume <= self._max_volume
+                    and -self._limit <= after <= self._limit) or self._counts_resting:
+                detail = self._rule_breach(ts, owner, product, side, volume)
+                if detail is not None:
+                    rejection = OrderRejected(next(self._seq), ts, owner, product, side, price, volume, *detail)
+                    return self._publish_rejection(rejection)
         events = self.engine.submit(ts, owner, product, side, price, volume)
         first = events[0]
         if type(first) is OrderRejected:
@@ -142,28 +161,25 @@ class Exchange:
 
     def cancel(self, ts: int, owner: str, order_id: int) -> CancelResult:
         """Cancel one of `owner`'s resting orders; another owner's order is reported as unknown."""
-        accepted = self.engine.accepted(order_id)
-        events = self.engine.cancel(ts, order_id, owner)
+        engine = self.engine
+        accepted = engine.accepted(order_id)
+        events = engine.cancel(ts, order_id, owner)
         self.log.extend(events)
         if self._listeners:
             self._notify(events, [])
-        cancelled = events[0]
-        if type(cancelled) is not OrderCancelled:
+        if type(events[0]) is not OrderCancelled:
             return _new(CancelResult, (events, []))
-        # The order as it stood: fixed fields from its acceptance, open volume from the cancel.
-        _, accepted_ts, _, order_owner, product, side, price, volume = accepted
-        before = _new(OrderView, (order_id, order_owner, product, side, price, volume, cancelled.volume,
-                                  accepted_ts))
-        return _new(CancelResult, (events, [before]))
+        return _new(CancelResult, (events, [accepted]))
 
     def cancel_at_price(self, ts: int, owner: str, product: str, price: int) -> CancelResult:
         """Cancel all of `owner`'s resting orders in `product` at `price`."""
-        before = [o for o in self.engine.orders_of(owner, product) if o.price == price]
-        events = self.engine.cancel_at_price(ts, owner, product, price)
+        engine = self.engine
+        accepted = [engine.accepted(view.order_id) for view in engine.orders_of(owner, product) if view.price == price]
+        events = engine.cancel_at_price(ts, owner, product, price)  # oldest first, as listed
         self.log.extend(events)
         if self._listeners and events:
             self._notify(events, [])
-        return CancelResult(events, before)
+        return CancelResult(events, accepted)
 
     def settle(self, ts: int, prices: Mapping[str, float]) -> dict[str, dict[str, float]]:
         """Close the market, cancel every resting order and mark every position at the settlement prices.
@@ -175,6 +191,7 @@ class Exchange:
         for order_id in self.engine.resting_order_ids():
             events.extend(self.engine.cancel(ts, order_id, reason="settlement"))
         self.settlement = {s: float(prices[s]) for s in self.products}
+        self._open_ns = self._close_ns = 0  # every later order takes the slow path: market closed
         events.append(Settled(next(self._seq), ts, tuple(self.settlement.items())))
         self.log.extend(events)
         if self._listeners:
