@@ -93,13 +93,13 @@ class SseBookRenderer:
         self._plain: bytes | None = None
 
     def _levels(self, levels, side: int, own: Mapping[tuple[int, int], int]) -> str:
+        # Prices (ticks x an integer tick size) and volumes are integers: "{n}.0" is their float repr.
         tick = self.tick
-        parts = []
-        for lv in levels:
-            mine = own.get((side, lv.price), 0)
-            parts.append(f'"{float(lv.price * tick)!r}":{{"marketVolume":{float(lv.volume)!r},'
-                         f'"userVolume":{float(mine)!r}}}')
-        return ",".join(parts)
+        if own:
+            return ",".join(f'"{lv.price * tick}.0":{{"marketVolume":{lv.volume}.0,'
+                            f'"userVolume":{own.get((side, lv.price), 0)}.0}}' for lv in levels)
+        return ",".join(f'"{lv.price * tick}.0":{{"marketVolume":{lv.volume}.0,"userVolume":0.0}}'
+                        for lv in levels)
 
     def render(self, own: Mapping[tuple[int, int], int] | None = None) -> bytes:
         if not own:

@@ -87,7 +87,8 @@ class BookSide:
 
     def sorted_levels(self) -> list[Level]:
         """Levels best first. O(L log L); used for depth views, not for matching."""
-        return sorted(self.levels.values(), key=lambda level: level.price * self.sign)
+        levels = self.levels
+        return [levels[price] for price in sorted(levels, reverse=self.sign < 0)]
 
 
 class OrderBook:
