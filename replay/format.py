@@ -2,7 +2,7 @@
 
     manifest.json   {"format": "cmi-recording", "version": 1, "source": URL, "username": str,
                      "started_ns": int, "ended_ns": int | null, "products": [symbol, ...],
-                     "speed": float, "clock_offset_ns": int | null, "complete": bool}
+                     "speed": float, "clock_anchor_ns": int | null, "complete": bool}
     products.json   the exchange's GET /api/product answer, verbatim (list of product objects)
     books.jsonl     one line per SSE `order` event, in arrival order:
                     {"recv_ns": int, "product": str, "bids": [[price, volume], ...], "asks": [[price, volume], ...]}
@@ -23,9 +23,11 @@ one-liner does not (use `read_recording` for recordings that did not close clean
 
 Times: `recv_ns` is the recorder's local wall clock (UTC ns) when the line arrived; `ts` is the
 exchange's trade timestamp in ns. Books carry no exchange time, so the reader maps receive times to
-exchange time as `ts = clock_offset_ns + speed * recv_ns` (`speed` is 1 against a live exchange, the
-`--speed` of a `cmi-sim serve` session otherwise); without a stored offset it is estimated from the
-trades as the tightest bound max(trade.ts - speed * trade.recv_ns) (a trade is seen after it happens).
+exchange time as `ts = clock_anchor_ns + speed * (recv_ns - started_ns)` (`speed` is 1 against a live
+exchange, the `--speed` of a `cmi-sim serve` session otherwise). Without a stored anchor (the recorder
+stores none) it is estimated from the trades as the tightest bound
+max(trade.ts - speed * (trade.recv_ns - started_ns)), since a trade is seen after it happens; with no
+trades, the local clock is taken as the exchange's.
 """
 
 from __future__ import annotations

@@ -48,16 +48,22 @@ def read_manifest(directory: Path) -> dict[str, Any]:
     return manifest
 
 
-def clock_offset(manifest: dict[str, Any], trades: list[tuple[int, int]]) -> int:
-    """Exchange time minus `speed` x receive time: stored, else the tightest bound from (ts, recv_ns)
-    pairs of trades (each was seen after it happened), else 0 (local clock taken as exchange time)."""
-    stored = manifest.get("clock_offset_ns")
+def clock_anchor(manifest: dict[str, Any], trades: list[tuple[int, int]]) -> int:
+    """The exchange time at the recording's start: stored, else the tightest bound from (ts, recv_ns)
+    pairs of trades (each was seen after it happened), else the local start time."""
+    stored = manifest.get("clock_anchor_ns")
     if stored is not None:
         return int(stored)
-    speed = float(manifest.get("speed", 1.0))
+    started, speed = int(manifest["started_ns"]), float(manifest.get("speed", 1.0))
     if not trades:
-        return 0 if speed == 1.0 else int(manifest["started_ns"] * (1 - speed))
-    return max(ts - int(speed * recv) for ts, recv in trades)
+        return started
+    return max(ts - round(speed * (recv - started)) for ts, recv in trades)
+
+
+def exchange_time(recv_ns: int, started_ns: int, anchor_ns: int, speed: float) -> int:
+    """A receive time mapped to exchange time (relative times keep float products exact enough)."""
+    elapsed = recv_ns - started_ns
+    return anchor_ns + (elapsed if speed == 1.0 else round(speed * elapsed))
 
 
 @dataclass
@@ -82,9 +88,9 @@ def read_recording(path: str | Path) -> Recording:
     directory = Path(path)
     manifest = read_manifest(directory)
     trade_rows = list(iter_lines(directory / TRADES))
-    offset = clock_offset(manifest, [(row["ts"], row["recv_ns"]) for row in trade_rows])
-    speed = float(manifest.get("speed", 1.0))
-    book_rows = [{"recv_ns": r["recv_ns"], "ts": offset + int(speed * r["recv_ns"]), "product": r["product"],
+    anchor = clock_anchor(manifest, [(row["ts"], row["recv_ns"]) for row in trade_rows])
+    speed, started = float(manifest.get("speed", 1.0)), int(manifest["started_ns"])
+    book_rows = [{"recv_ns": r["recv_ns"], "ts": exchange_time(r["recv_ns"], started, anchor, speed), "product": r["product"],
                   "bids": r["bids"], "asks": r["asks"]} for r in iter_lines(directory / BOOKS)]
     world: dict[str, pd.DataFrame] = {}
     if (directory / WORLD_DIR).is_dir():

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from replay.format import BOOKS, TRADES
-from replay.reader import clock_offset, iter_lines, read_manifest
+from replay.reader import clock_anchor, iter_lines, read_manifest
 
 Levels = dict[int, int]  # price in ticks -> volume, best first
 Book = tuple[int, str, Levels, Levels]  # (ts, product, bids, asks)
@@ -59,14 +59,16 @@ def load_timeline(path: str | Path, tick_sizes: Mapping[str, int]) -> Timeline:
         price = row["price"]
         trades.append((row["ts"], row["product"], row["buyer"], row["seller"], int(row["volume"]),
                        price if tick == 1 and type(price) is int else round(price / tick)))
-    offset = clock_offset(manifest, pairs)
+    anchor = clock_anchor(manifest, pairs)
+    started = int(manifest["started_ns"])
     books: list[Book] = []
     for row in iter_lines(directory / BOOKS):
         tick = tick_sizes.get(row["product"])
         if tick is None:
             skipped += 1
             continue
-        ts = offset + (row["recv_ns"] if speed == 1.0 else int(speed * row["recv_ns"]))
+        elapsed = row["recv_ns"] - started
+        ts = anchor + (elapsed if speed == 1.0 else round(speed * elapsed))
         books.append((ts, row["product"], _ticks(row["bids"], tick), _ticks(row["asks"], tick)))
     books.sort(key=lambda book: book[0])
     trades.sort(key=lambda trade: trade[0])

@@ -32,7 +32,7 @@ class RecordingWriter:
         self.manifest: dict[str, Any] = {
             "format": FORMAT_NAME, "version": FORMAT_VERSION, "source": source, "username": username,
             "started_ns": started_ns, "ended_ns": None, "products": [], "speed": speed,
-            "clock_offset_ns": None, "complete": False,
+            "clock_anchor_ns": None, "complete": False,
         }
         self._flush_interval = flush_interval_s
         self._lock = threading.Lock()
@@ -72,14 +72,14 @@ class RecordingWriter:
         with self._lock:
             self._flush_locked()
 
-    def close(self, ended_ns: int, clock_offset_ns: int | None = None) -> None:
+    def close(self, ended_ns: int, clock_anchor_ns: int | None = None) -> None:
         """Flush, close the files and mark the recording complete."""
         with self._lock:
             self._flush_locked()
             for handle in self._files.values():
                 handle.close()
             self._files.clear()
-            self.manifest.update(ended_ns=ended_ns, complete=True, clock_offset_ns=clock_offset_ns)
+            self.manifest.update(ended_ns=ended_ns, complete=True, clock_anchor_ns=clock_anchor_ns)
             self._write_manifest()
 
     # -- internals --------------------------------------------------------------------------------

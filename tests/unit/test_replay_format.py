@@ -1,0 +1,84 @@
+"""The recording format: the writer's files, the reader's DataFrames, truncation and versions."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from replay import FORMAT_VERSION, RecordingError, RecordingWriter, read_recording
+from replay.reader import gap_intervals
+
+T0 = 1_772_280_000_000_000_000
+
+
+def write_sample(directory, speed: float = 1.0) -> RecordingWriter:
+    writer = RecordingWriter(directory, "http://127.0.0.1:1", "rec", T0, speed=speed)
+    writer.products([{"symbol": "TIDE_SPOT", "tickSize": 1, "startingPrice": 10, "contractSize": 1}])
+    writer.book(T0 + 1, "TIDE_SPOT", [(100.0, 5.0), (99.0, 3.0)], [(101.0, 2.0)])
+    writer.trade(T0 + 9, "2026-02-28T12:00:00.000000002Z", T0 + 2, "TIDE_SPOT", "a", "b", 2, 101.0)
+    writer.gap(T0 + 10, "stream", "disconnect", "ConnectionError")
+    writer.gap(T0 + 20, "stream", "reconnect")
+    writer.world(T0 + 30, "tide", "https://example.invalid/tide", None, None, "ConnectionError: refused")
+    return writer
+
+
+def test_round_trip_gives_the_written_rows(tmp_path):
+    write_sample(tmp_path).close(T0 + 99)
+    rec = read_recording(tmp_path)
+    assert rec.manifest["version"] == FORMAT_VERSION and rec.manifest["complete"]
+    assert rec.manifest["products"] == ["TIDE_SPOT"]
+    assert rec.books.loc[0, "bids"] == [[100, 5], [99, 3]] and rec.books.loc[0, "asks"] == [[101, 2]]
+    # the book's exchange time: receive time plus the offset the trades bound (trade seen 7 ns late)
+    assert rec.books.loc[0, "ts"] == T0 + 1 - 7
+    assert rec.trades.iloc[0][["ts", "buyer", "seller", "volume", "price"]].tolist() == [T0 + 2, "a", "b", 2, 101]
+    assert gap_intervals(rec.gaps) == [("stream", T0 + 10, T0 + 20)]
+    assert rec.world["tide"].loc[0, "error"].startswith("ConnectionError")
+
+
+def test_each_file_reads_with_pandas_in_one_line(tmp_path):
+    write_sample(tmp_path).close(T0 + 99)
+    books = pd.read_json(tmp_path / "books.jsonl", lines=True)
+    trades = pd.read_json(tmp_path / "trades.jsonl", lines=True)
+    assert list(books.columns) == ["recv_ns", "product", "bids", "asks"] and len(books) == 1
+    assert trades.loc[0, "ts"] == T0 + 2  # pandas parses `timestamp` into a datetime itself
+
+
+def test_a_truncated_last_line_is_dropped(tmp_path):
+    writer = write_sample(tmp_path)
+    writer.flush()
+    with (tmp_path / "books.jsonl").open("a") as handle:
+        handle.write('{"recv_ns": 5, "product": "TIDE_')  # a kill in the middle of a write
+    rec = read_recording(tmp_path)
+    assert len(rec.books) == 1 and not rec.manifest["complete"]
+
+
+def test_a_broken_line_in_the_middle_is_an_error(tmp_path):
+    write_sample(tmp_path).close(T0 + 99)
+    path = tmp_path / "books.jsonl"
+    path.write_text("{broken\n" + path.read_text())
+    with pytest.raises(RecordingError, match="line 1"):
+        read_recording(tmp_path)
+
+
+def test_an_unknown_version_is_refused(tmp_path):
+    write_sample(tmp_path).close(T0 + 99)
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest | {"version": 99}))
+    with pytest.raises(RecordingError, match="version 99"):
+        read_recording(tmp_path)
+
+
+def test_the_writer_refuses_to_overwrite_a_recording(tmp_path):
+    write_sample(tmp_path).close(T0 + 99)
+    with pytest.raises(FileExistsError):
+        RecordingWriter(tmp_path, "x", "y", T0)
+
+
+def test_speed_maps_receive_times_to_session_time(tmp_path):
+    writer = RecordingWriter(tmp_path, "x", "rec", T0, speed=60.0)
+    writer.trade(T0 + 1_000, "2026-02-28T12:00:00.000000000Z", T0, "TIDE_SPOT", "a", "b", 1, 100)
+    writer.book(T0 + 2_000, "TIDE_SPOT", [], [])
+    writer.close(3_000)
+    assert read_recording(tmp_path).books.loc[0, "ts"] == T0 + 60 * 1_000
