@@ -28,6 +28,7 @@ class RunConfig:
     watchdog_s: float = 30.0  #: real seconds without loop progress before the run is abandoned
     busy_wait_reads: int = 10_000  #: clock reads without progress before a forced 1 ms sleep
     same_instant_budget: int = 1_000  #: requests at one virtual instant before a forced 1 ms sleep
+    fast_path: bool = True  #: answer simple ``requests`` calls without the Session machinery (same results)
     world_args: dict[str, Any] = field(default_factory=dict)  #: passed to the factory via the context
     sys_path: tuple[str, ...] = ()  #: extra import paths for the world factory (appended)
     cwd: str | None = None  #: working directory of the bot (default: the child's)

@@ -163,6 +163,10 @@ class VirtualRuntime:
             same_instant_budget=self.config.same_instant_budget,
         )
         self.transport.install()
+        if self.config.fast_path:
+            from cmi_sim.backtest import fastpath
+
+            fastpath.install(self.transport)
         self.guard = NetworkGuard(self.clock.now_ns)
         self.guard.install()
         self.swept = sweep_module_globals(swaps, skip_prefixes=_SWEEP_SKIP)
@@ -358,6 +362,8 @@ class VirtualRuntime:
                 "n_requests": self.transport.n_requests,
                 "n_streams": self.transport.n_streams,
                 "budget_sleeps": self.transport.n_budget_sleeps,
+                "fast_path": self.config.fast_path,
+                "n_fast": _fast_count(),
             },
             "wall_s": round(REAL.perf_counter() - self._wall_start, 3),
             "world": world_result,
@@ -394,6 +400,11 @@ def _bot_traceback(exc: BaseException) -> str:
     while tb is not None and (tb.tb_frame.f_code.co_filename in (__file__, "<frozen runpy>")):
         tb = tb.tb_next
     return "".join(traceback.format_exception(type(exc), exc, tb))
+
+
+def _fast_count() -> int:
+    fastpath = sys.modules.get("cmi_sim.backtest.fastpath")
+    return 0 if fastpath is None else fastpath.STATE.n_fast
 
 
 def _status(runtime: VirtualRuntime) -> str:

@@ -24,6 +24,8 @@ environment per request), adapters build no urllib3 ``PoolManager``, and request
 from __future__ import annotations
 
 import http.client
+from collections import OrderedDict
+from datetime import timedelta
 from typing import Any, Callable
 
 import requests
@@ -31,6 +33,7 @@ import requests.adapters
 import requests.models
 import requests.sessions
 import requests.utils
+from requests.cookies import RequestsCookieJar
 from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers
 
@@ -115,13 +118,14 @@ class InProcessTransport:
     ) -> requests.Response:
         self.n_requests += 1
         self._check_budget()
-        url = request.url.decode("utf-8") if isinstance(request.url, bytes) else str(request.url)
+        url = request.url
+        url = url.decode("utf-8") if isinstance(url, bytes) else str(url)
         method = str(request.method)
         half = self.latency_ns // 2
         if half:
             self._sleep(half / 1e9)
         try:
-            reply = self.router(method, url, CaseInsensitiveDict(request.headers), _body_bytes(request.body))
+            reply = self.router(method, url, _headers_copy(request.headers), _body_bytes(request.body))
         except ConnectionRefused:
             self.refused.append({"method": method, "url": url, "t_ns": self._now_ns()})
             raise requests.exceptions.ConnectionError(
@@ -151,19 +155,19 @@ class InProcessTransport:
         read_timeout_s: float | None,
     ) -> requests.Response:
         # Mirrors HTTPAdapter.build_response, minus cookies (the CMI API does not set any).
-        response = requests.Response()
-        response.status_code = reply.status
-        headers = CaseInsensitiveDict(reply.headers)
-        reason = http.client.responses.get(reply.status, "")
+        headers = _headers_from(reply.headers)
+        reason = _REASONS.get(reply.status, "")
         if isinstance(reply, StreamReply):
             self.n_streams += 1
             raw: Any = StreamRaw(reply.stream, read_timeout_s, reply.status, reason, headers, url)
         else:
-            if "content-length" not in headers and "transfer-encoding" not in headers:
+            if "content-length" not in headers._store and "transfer-encoding" not in headers._store:
                 headers["Content-Length"] = str(len(reply.body))
             raw = BodyRaw(reply.body, reply.status, reason, headers, url)
+        response = _new_response()
+        response.status_code = reply.status
         response.headers = headers
-        response.encoding = get_encoding_from_headers(headers)
+        response.encoding = _encoding_of(headers)
         response.raw = raw
         response.reason = reason
         response.url = url
@@ -174,6 +178,71 @@ class InProcessTransport:
             response._content_consumed = True
             raw.close()
         return response
+
+
+# -- building blocks of a response, equal to what requests' own constructors give ----------------
+_REASONS = http.client.responses
+_Response = requests.models.Response
+_RESPONSE_INIT = _Response.__init__
+_ENCODINGS: dict[Any, str | None] = {}
+
+
+def _new_response() -> requests.Response:
+    """``requests.Response()``, without building the empty header dict it replaces at once."""
+    if _Response.__init__ is not _RESPONSE_INIT:
+        return _Response()  # someone patched it: honour that
+    response = _Response.__new__(_Response)
+    response.__dict__.update(
+        _content=False,
+        _content_consumed=False,
+        _next=None,
+        status_code=None,
+        headers=None,
+        raw=None,
+        url=None,
+        encoding=None,
+        history=[],
+        reason=None,
+        cookies=RequestsCookieJar(),  # = cookiejar_from_dict({})
+        elapsed=_ZERO,
+        request=None,
+    )
+    return response
+
+
+_ZERO = timedelta(0)
+
+
+def _headers_from(headers: Any) -> CaseInsensitiveDict:
+    """``CaseInsensitiveDict(headers)`` for a plain dict, built directly."""
+    if type(headers) is not dict:
+        return CaseInsensitiveDict(headers)
+    result = CaseInsensitiveDict.__new__(CaseInsensitiveDict)
+    result._store = OrderedDict([(key.lower(), (key, value)) for key, value in headers.items()])
+    return result
+
+
+def _headers_copy(headers: Any) -> Any:
+    """``CaseInsensitiveDict(request.headers)`` (what the router gets), copied directly."""
+    if type(headers) is not CaseInsensitiveDict:
+        return CaseInsensitiveDict(headers)
+    result = CaseInsensitiveDict.__new__(CaseInsensitiveDict)
+    result._store = OrderedDict(headers._store)
+    return result
+
+
+def _encoding_of(headers: CaseInsensitiveDict) -> str | None:
+    """``get_encoding_from_headers``: a pure function of the content-type value, cached."""
+    entry = headers._store.get("content-type")
+    content_type = None if entry is None else entry[1]
+    try:
+        return _ENCODINGS[content_type]
+    except (KeyError, TypeError):
+        pass
+    encoding = get_encoding_from_headers(headers)
+    if (content_type is None or isinstance(content_type, str)) and len(_ENCODINGS) < 1024:
+        _ENCODINGS[content_type] = encoding
+    return encoding
 
 
 # -- speed-ups that do not change results -----------------------------------------------------------
