@@ -8,6 +8,7 @@ Every network failure is a gap in the recording (disconnect, reconnect), never a
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from collections import Counter
@@ -63,6 +64,18 @@ class RecorderStatus:
         state = "live" if self.stream_connected else "DISCONNECTED"
         return (f"[{state}] books {sum(self.books.values())} ({books or '-'}) | trades {self.trades} | "
                 f"gaps {self.gaps}{world}")
+
+
+def _interrupt(response: requests.Response) -> None:
+    """Unblock a thread reading `response`: closing it from another thread does not wake a blocked
+    recv, shutting the socket down does (best effort: the attribute path is urllib3's)."""
+    sock = getattr(getattr(response.raw, "_connection", None), "sock", None)
+    try:
+        if sock is not None:
+            sock.shutdown(socket.SHUT_RDWR)
+        response.close()
+    except Exception:  # noqa: BLE001 - a dead socket may refuse; we are stopping anyway
+        pass
 
 
 class RateGate:
@@ -128,10 +141,7 @@ class Recorder:
         self._stop.set()
         response = self._response
         if response is not None:
-            try:
-                response.close()  # unblocks the stream thread's read
-            except Exception:  # noqa: BLE001 - closing a dead socket may fail; we are stopping anyway
-                pass
+            _interrupt(response)
         for thread in self._threads:
             thread.join(timeout=join_timeout_s)
         self.writer.flush()

@@ -87,6 +87,8 @@ class RecordingWriter:
     def _append(self, name: str, record: dict[str, Any]) -> None:
         line = _dumps(record) + "\n"
         with self._lock:
+            if self.manifest["complete"]:
+                return  # a straggling thread after close: the recording is final
             self._file(name).write(line)
             if time.monotonic() - self._last_flush >= self._flush_interval:
                 self._flush_locked()
