@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from statistics import median_low
 
 from cmi_sim.exchange import competition_score
 
@@ -42,13 +43,20 @@ class AccountFigures:
     rejections: dict[str, int] = field(default_factory=dict)
 
 
+MARK_WINDOW = 11  # trades per product whose median marks the equity curve
+
+
 def account_figures(events: list[dict], user: str, starting_prices: Mapping[str, float],
                     final: Mapping[str, float] | None = None, end_ns: int | None = None) -> AccountFigures:
-    """Fills, equity curve (marked at each product's last trade, as the exchange marks), traded volume,
-    largest absolute position, maximum drawdown and rejections by reason for `user`.
+    """Fills, equity curve, traded volume, largest absolute position, maximum drawdown and rejections by
+    reason for `user`.
 
-    `final` (PnL per product after settlement) closes the equity curve at `end_ns`."""
+    The equity curve marks positions at the median of each product's last 11 trade prices (the starting
+    price before any): the exchange marks at the last trade, but one fat-finger print would then swing
+    the curve, and the drawdown, by orders of magnitude. `final` (PnL per product after settlement)
+    closes the curve at `end_ns`."""
     figures = AccountFigures()
+    recent: dict[str, deque[float]] = {}
     marks = dict(starting_prices)
     positions: dict[str, int] = {}
     cash: dict[str, float] = {}
@@ -61,7 +69,11 @@ def account_figures(events: list[dict], user: str, starting_prices: Mapping[str,
                 rejections[event["reason"]] += 1
             continue
         product, price, volume = event["product"], event["price"], event["volume"]
-        marks[product] = price
+        window = recent.get(product)
+        if window is None:
+            window = recent[product] = deque(maxlen=MARK_WINDOW)
+        window.append(price)
+        marks[product] = median_low(window)
         buyer = event["taker"] if event["taker_side"] == 1 else event["maker"]
         seller = event["maker"] if event["taker_side"] == 1 else event["taker"]
         if user not in (buyer, seller):
