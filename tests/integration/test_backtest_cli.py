@@ -136,3 +136,39 @@ def test_bad_options_are_one_line_errors(tmp_path, clean_env):
                               capture_output=True, text=True, timeout=60, env=clean_env)
         assert done.returncode == 1, args
         assert message in done.stderr and "Traceback" not in done.stderr
+
+
+LEGACY_BOT = '''
+import json, time, requests, sseclient
+print("module", sseclient.__file__, flush=True)
+URL = "http://ec2-52-19-74-159.eu-west-1.compute.amazonaws.com"
+token = requests.post(URL + "/api/user/authenticate", json={"username": "legacy", "password": "pw"}).headers["Authorization"]
+client = sseclient.SSEClient(URL + "/api/market/stream", headers={"Authorization": token})
+seen = 0
+for message in client:
+    if message.event == "order":
+        print("order", json.loads(message.data)["productsymbol"], flush=True)
+        seen += 1
+    if seen == 40:
+        break
+while True:
+    time.sleep(60)
+'''
+
+
+def test_legacy_sseclient_0_0_27_reads_the_simulated_stream(tmp_path, clean_env):
+    import tarfile
+
+    vendor = Path(__file__).resolve().parents[1] / "vendor" / "sseclient-0.0.27.tar.gz"
+    with tarfile.open(vendor) as archive:
+        member = archive.getmember("sseclient-0.0.27/sseclient.py")
+        (tmp_path / "sseclient.py").write_bytes(archive.extractfile(member).read())
+    (tmp_path / "legacy_bot.py").write_text(LEGACY_BOT)
+    done, run = backtest(str(tmp_path / "legacy_bot.py"), "--until", "10m", out=tmp_path / "run", env=clean_env)
+    assert done.returncode == 0, done.stderr
+    lines = (tmp_path / "run" / "bot.stdout").read_text().splitlines()
+    assert lines[0] == f"module {tmp_path / 'sseclient.py'}"  # the legacy library, from the bot's folder
+    products = [line.split()[1] for line in lines[1:]]
+    assert len(products) == 40
+    assert products[:8] == ["TIDE_SPOT", "TIDE_SWING", "WX_SPOT", "WX_SUM", "LHR_COUNT", "LHR_INDEX", "LON_ETF",
+                            "LON_FLY"]  # the snapshot on connect

@@ -1,0 +1,43 @@
+"""Speed of `cmi-sim backtest` on the full default session (issue 5's target: >= 2,000x real time, i.e.
+24 hours in at most 43 s on this 2-core machine).
+
+The baseline measured in the same run is the session's market alone (no bot) through the same child
+process, virtual loop and exchange: the difference is the cost of the bot's requests and stream.
+
+Run: python -m pytest benchmarks/test_bench_backtest.py -s
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from cmi_sim.backtest.launch import BacktestOptions, run_backtest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _run(bot: Path, out: Path, bot_args: tuple[str, ...] = ()) -> dict:
+    started = time.perf_counter()
+    outcome = run_backtest(BacktestOptions(bot=bot, out=out, bot_args=bot_args))
+    wall = time.perf_counter() - started
+    assert outcome.summary["status"] == "ok", outcome.result.get("note")
+    virtual = outcome.result["virtual_elapsed_s"]
+    return {"wall_s": wall, "virtual_s": virtual, "speedup": virtual / wall,
+            "requests": outcome.summary["requests"], "fills": outcome.summary["fills"]}
+
+
+def test_quoter_full_default_session(benchmark, tmp_path):
+    idle = tmp_path / "idle_bot.py"
+    idle.write_text("import time\nwhile True:\n    time.sleep(3600)\n")
+
+    def run():
+        return _run(REPO / "bots" / "quoter.py", tmp_path / "quoter"), _run(idle, tmp_path / "idle")
+
+    quoter, baseline = benchmark.pedantic(run, rounds=1, iterations=1)
+    benchmark.extra_info.update({f"quoter_{k}": v for k, v in quoter.items()})
+    benchmark.extra_info.update({f"market_only_{k}": v for k, v in baseline.items()})
+    print(f"\nquoter, full London session: {quoter['wall_s']:.1f} s wall for {quoter['virtual_s'] / 3600:.1f} "
+          f"virtual hours = {quoter['speedup']:,.0f}x real time ({quoter['requests']} requests, "
+          f"{quoter['fills']} fills)")
+    print(f"baseline, market only: {baseline['wall_s']:.1f} s wall = {baseline['speedup']:,.0f}x real time")
