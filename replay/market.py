@@ -306,15 +306,16 @@ class ReplayMarket:
         if self._pending:
             pending, self._pending = self._pending, []
             for accepted in pending:
-                self._rested(accepted)
+                # an order's own fills follow its acceptance in the same batch
+                remaining = accepted.volume - sum(e.volume for e in events if type(e) is Fill
+                                                  and e.taker_order_id == accepted.order_id)
+                if remaining > 0:
+                    self._rested(accepted, remaining)
 
-    def _rested(self, accepted: OrderAccepted) -> None:
-        view = self.exchange.engine.order(accepted.order_id)
-        if view is None:
-            return  # filled on arrival
+    def _rested(self, accepted: OrderAccepted, remaining: int) -> None:
         product, side, price = accepted.product, accepted.side, accepted.price
         if accepted.owner == self.account:
-            self._resting[product, side].setdefault(price, {})[accepted.order_id] = view.remaining
+            self._resting[product, side].setdefault(price, {})[accepted.order_id] = remaining
             return
         key = (product, side, price)
         level = self._bots.setdefault(key, {})

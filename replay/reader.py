@@ -23,7 +23,8 @@ def iter_lines(path: Path) -> Iterator[dict[str, Any]]:
     if not path.exists():
         return
     with path.open("rb") as handle:
-        lines = handle.read().split(b"\n")
+        data = handle.read()
+    lines = data.split(b"\n")
     last = len(lines) - 1
     for number, line in enumerate(lines):
         if not line.strip():

@@ -6,7 +6,7 @@ replay touches each once.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,10 +35,23 @@ class Timeline:
         return max(times) if times else None
 
 
-def _ticks(levels: list[list[float]], tick: int) -> Levels:
-    if tick == 1:
-        return {p if type(p) is int else round(p): v if type(v) is int else round(v) for p, v in levels}
+def _ticks(levels: list[list[float]], tick: int, whole: bool) -> Levels:
+    if tick == 1 and whole:
+        return dict(levels)  # ints already: the writer stores whole numbers as ints
     return {round(p / tick): round(v) for p, v in levels}
+
+
+def _book_rows(path: Path) -> Iterator[tuple[dict, bool]]:
+    """Parsed book lines, each with whether it holds only whole numbers (no '.' in its text: checking
+    the bytes is far cheaper than checking every parsed number)."""
+    lines = path.read_bytes().split(b"\n") if path.exists() else []
+    rows = iter_lines(path)
+    for line in lines:
+        if line.strip():
+            try:
+                yield next(rows), b"." not in line
+            except StopIteration:  # a truncated last line was dropped
+                return
 
 
 def load_timeline(path: str | Path, tick_sizes: Mapping[str, int]) -> Timeline:
@@ -62,14 +75,14 @@ def load_timeline(path: str | Path, tick_sizes: Mapping[str, int]) -> Timeline:
     anchor = clock_anchor(manifest, pairs)
     started = int(manifest["started_ns"])
     books: list[Book] = []
-    for row in iter_lines(directory / BOOKS):
+    for row, whole in _book_rows(directory / BOOKS):
         tick = tick_sizes.get(row["product"])
         if tick is None:
             skipped += 1
             continue
         elapsed = row["recv_ns"] - started
         ts = anchor + (elapsed if speed == 1.0 else round(speed * elapsed))
-        books.append((ts, row["product"], _ticks(row["bids"], tick), _ticks(row["asks"], tick)))
+        books.append((ts, row["product"], _ticks(row["bids"], tick, whole), _ticks(row["asks"], tick, whole)))
     books.sort(key=lambda book: book[0])
     trades.sort(key=lambda trade: trade[0])
     return Timeline(books, trades, skipped)
