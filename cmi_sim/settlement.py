@@ -29,16 +29,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Protocol
 
-SYMBOLS: tuple[str, ...] = (
-    "TIDE_SPOT",
-    "TIDE_SWING",
-    "WX_SPOT",
-    "WX_SUM",
-    "LHR_COUNT",
-    "LHR_INDEX",
-    "LON_ETF",
-    "LON_FLY",
-)
+from cmi_sim.products import CMI_SYMBOLS as SYMBOLS  # settlement values come in the exchange's product order
 
 NS_PER_MINUTE = 60 * 1_000_000_000
 STEP_NS = 15 * NS_PER_MINUTE  # the data grid
