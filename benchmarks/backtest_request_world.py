@@ -1,0 +1,42 @@
+"""The smallest world for the transport benchmark: fixed small JSON answers, no market."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Mapping
+
+from cmi_sim.backtest.router import ConnectionRefused, Reply, World
+
+JSON = {"Content-Type": "application/json; charset=utf-8"}
+PRODUCTS = json.dumps(
+    [{"symbol": "TIDE", "tickSize": 1, "startingPrice": 100, "contractSize": 1},
+     {"symbol": "WX", "tickSize": 1, "startingPrice": 50, "contractSize": 1}]
+).encode()
+BOOK = json.dumps({"product": "TIDE", "buy": [{"price": 99, "volume": 3}], "sell": [{"price": 101, "volume": 2}]}).encode()
+PREFIX = "http://exchange.test/api/"
+
+
+class Exchange:
+    def __init__(self) -> None:
+        self.n_orders = 0
+
+    def route(self, method: str, url: str, headers: Mapping[str, str], body: bytes | None) -> Reply:
+        if not url.startswith(PREFIX):
+            raise ConnectionRefused(url)
+        path = url[len(PREFIX):].partition("?")[0]
+        if path == "product":
+            return Reply(200, dict(JSON), PRODUCTS)
+        if path == "orderbook":
+            return Reply(200, dict(JSON), BOOK)
+        if path == "order" and method == "POST":
+            order = json.loads(body or b"{}")
+            self.n_orders += 1
+            return Reply(200, dict(JSON), json.dumps({"id": self.n_orders, "price": order.get("price")}).encode())
+        if path.startswith("order/") and method == "DELETE":
+            return Reply(200, dict(JSON), b'{"cancelled": true}')
+        return Reply(404, dict(JSON), b'{"error": "not found"}')
+
+
+def make_world(ctx: Any) -> World:
+    exchange = Exchange()
+    return World(exchange.route, result=lambda: {"orders": exchange.n_orders})
