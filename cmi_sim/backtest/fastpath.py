@@ -211,9 +211,9 @@ def _body(method: str, data: Any, json_body: Any, headers: CaseInsensitiveDict) 
         length = len(body.encode("utf-8")) if isinstance(body, str) else len(body)
         if length:
             headers["Content-Length"] = str(length)
-    elif method not in ("GET", "HEAD") and headers.get("Content-Length") is None:
-        headers["Content-Length"] = "0"
-    if content_type and "content-type" not in headers:
+    elif method not in ("GET", "HEAD") and "content-length" not in headers._store:
+        headers["Content-Length"] = "0"  # (the merged headers hold no None values)
+    if content_type and "content-type" not in headers._store:
         headers["Content-Type"] = content_type
     return body
 
