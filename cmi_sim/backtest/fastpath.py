@@ -14,7 +14,8 @@ the same code). Simple means:
   verify/cert, as the full stack's replaced ``HTTPAdapter.send`` does); no ``auth``, ``cookies``,
   ``files``, ``hooks``, ``proxies``; not streaming;
 - for a Session: the default adapters (``send`` not overridden), no session auth, cookies, params,
-  proxies, hooks or ``stream``; ``trust_env`` False; the class does not override the methods the
+  proxies, hooks or ``stream``; ``trust_env`` False, or True while the transport keeps requests'
+  netrc and environment-proxy look-ups as no-ops (it does); the class does not override the methods the
   full stack would call, and the instance does not shadow them.
 
 Anything else, and any exception while preparing, goes to the real stack (which then raises the
@@ -35,6 +36,7 @@ feed the busy-wait guard, so the fast path makes the same four reads at the same
 
 from __future__ import annotations
 
+import os
 import re
 import time as _time
 from collections import OrderedDict
@@ -50,6 +52,8 @@ import requests.utils
 from requests.cookies import RequestsCookieJar
 from requests.models import PreparedRequest, RequestEncodingMixin
 from requests.structures import CaseInsensitiveDict
+
+from cmi_sim.backtest.transport import env_is_neutral
 
 __all__ = ["STATE", "install", "set_enabled"]
 
@@ -302,7 +306,7 @@ def install(transport: Any) -> None:
         return response
 
     def api_request(method: Any, url: Any, **kwargs: Any) -> requests.Response:
-        if STATE.enabled and _API_KEYS.issuperset(kwargs):
+        if STATE.enabled and _API_KEYS.issuperset(kwargs) and env_is_neutral():
             get = kwargs.get
             if not get("stream") and _simple_kwargs(get("cookies"), get("files"), get("auth"), get("proxies"), get("hooks")):
                 prep = _prepare(
@@ -312,10 +316,9 @@ def install(transport: Any) -> None:
                 if prep is not None:
                     if not api_adapter:
                         api_adapter.append(requests.adapters.HTTPAdapter())
-                    verify = get("verify")
                     return roundtrip(
                         None, api_adapter[0], prep, get("timeout"), get("allow_redirects", True),
-                        True if verify is None else verify, get("cert"),
+                        _env_verify(True, get("verify"), True), get("cert"),
                     )
         return original_api_request(method, url, **kwargs)  # counted in session_request
 
@@ -353,7 +356,7 @@ def install(transport: Any) -> None:
                 if adapter is not None and getattr(type(adapter), "send", None) is adapter_send:
                     return roundtrip(
                         self, adapter, prep, timeout, allow_redirects,
-                        self.verify if verify is None else verify, self.cert if cert is None else cert,
+                        _env_verify(self.trust_env, verify, self.verify), self.cert if cert is None else cert,
                     )
         STATE.n_fallback += 1
         return original_session_request(
@@ -384,6 +387,13 @@ _API_KEYS = frozenset(
 )
 
 
+def _env_verify(trust_env: bool, verify: Any, session_verify: Any) -> Any:
+    """``verify`` as ``merge_environment_settings`` computes it (used only to follow redirects)."""
+    if trust_env and (verify is True or verify is None):
+        verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or verify
+    return session_verify if verify is None else verify
+
+
 def _session_ok(session: Any, class_ok: Callable[[type], bool]) -> bool:
     if not class_ok(type(session)):
         return False
@@ -392,8 +402,9 @@ def _session_ok(session: Any, class_ok: Callable[[type], bool]) -> bool:
         return False
     hooks = attrs.get("hooks")
     cookies = attrs.get("cookies")
+    trust_env = attrs.get("trust_env")
     return (
-        attrs.get("trust_env") is False
+        (trust_env is False or (trust_env is True and env_is_neutral()))
         and attrs.get("auth") is None
         and not attrs.get("proxies")
         and not attrs.get("params")

@@ -16,9 +16,11 @@ of 1 ms makes every request a yield point, so a bot that retries in a tight loop
 still lets virtual time advance. A second guard: more than ``same_instant_budget`` requests at one
 virtual instant force a 1 ms virtual sleep.
 
-Speed-ups that do not change results: ``Session.trust_env`` is False (no proxy/netrc scans of the
-environment per request), adapters build no urllib3 ``PoolManager``, and requests' runtime-checkable
-``typing.Protocol`` isinstance checks are replaced by duck-typing checks.
+Speed-ups that do not change results: requests' netrc and environment-proxy look-ups are no-ops
+(the effect of ``Session.trust_env = False``, with ``trust_env`` left as the bot sees it: no
+per-request scan of ``os.environ``, no ``~/.netrc``), adapters build no urllib3 ``PoolManager``,
+and requests' runtime-checkable ``typing.Protocol`` isinstance checks are replaced by duck-typing
+checks. :mod:`cmi_sim.backtest.fastpath` goes further for simple call shapes.
 """
 
 from __future__ import annotations
@@ -268,19 +270,35 @@ class _NoPoolManager:
         pass
 
 
+def _no_netrc_auth(url: str, raise_errors: bool = False) -> None:
+    """No ``~/.netrc`` in a backtest: it would make results depend on the user's home."""
+    return None
+
+
+def _no_environ_proxies(url: str, no_proxy: str | None = None) -> dict[str, str]:
+    """No proxies: the transport answers every request in-process (the child's env has none)."""
+    return {}
+
+
+def env_is_neutral() -> bool:
+    """True while requests' environment look-ups are the no-ops above (``trust_env`` has no effect)."""
+    return (
+        requests.sessions.get_netrc_auth is _no_netrc_auth
+        and requests.sessions.get_environ_proxies is _no_environ_proxies
+    )
+
+
 def _install_speedups() -> None:
     def init_poolmanager(self: requests.adapters.HTTPAdapter, *args: Any, **kwargs: Any) -> None:
         self.poolmanager = _NoPoolManager()
 
     requests.adapters.HTTPAdapter.init_poolmanager = init_poolmanager  # type: ignore[method-assign]
 
-    original_init = requests.sessions.Session.__init__
-
-    def session_init(self: requests.Session) -> None:
-        original_init(self)
-        self.trust_env = False  # no per-request scan of os.environ / ~/.netrc (env is clean anyway)
-
-    requests.sessions.Session.__init__ = session_init  # type: ignore[method-assign]
+    # The effect of ``Session.trust_env = False`` (no per-request scan of os.environ for proxies,
+    # no stat of ~/.netrc) while ``session.trust_env`` stays True, as the bot expects.
+    for module in (requests.sessions, requests.utils):
+        module.get_netrc_auth = _no_netrc_auth  # type: ignore[attr-defined]
+        module.get_environ_proxies = _no_environ_proxies  # type: ignore[attr-defined]
     if hasattr(requests.models, "_SupportsRead"):
         requests.models._SupportsRead = _SupportsRead  # type: ignore[attr-defined]
     if hasattr(requests.utils, "_SupportsItems"):

@@ -21,7 +21,7 @@ from requests.models import PreparedRequest
 from cmi_sim.backtest.fastpath import identity_url
 
 DIFF_WORLD = "tests.backtest.scripts.fastpath_world:make_world"
-N_SHAPES, N_FAST = 115, 88
+N_SHAPES, N_FAST = 117, 91
 
 
 @pytest.mark.parametrize("latency_ms", [1.0, 0.0, 3.0])

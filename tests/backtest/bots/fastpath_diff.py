@@ -267,9 +267,16 @@ SHAPES = [
     ("session-auth", False, lambda: session(auth=("u", "p")).get(B + "/echo")),
     ("session-params", False, lambda: session(params={"s": "1"}).get(B + "/echo", params={"r": "2"})),
     ("session-stream", False, lambda: session(stream=True).get(B + "/echo")),
-    ("session-trust-env", False, lambda: session(trust_env=True).get(B + "/echo")),
+    ("session-trust-env", True, lambda: session(trust_env=True).get(B + "/echo")),
+    ("session-trust-env-false", True, lambda: session(trust_env=False).post(B + "/redirect", json={"r": 1})),
+    ("trust-env-default", True, lambda: _trust_env()),
     ("session-proxies", False, lambda: session(proxies={"http": "http://p.test:1"}).get(B + "/echo")),
 ]
+
+
+def _trust_env():
+    r = requests.get(B + "/echo", params={"trust_env": requests.Session().trust_env})
+    return r
 
 
 def _with_session():
