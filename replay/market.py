@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from cmi_sim.engine import BUY, SELL, Fill, OrderAccepted, OrderCancelled
-from cmi_sim.exchange import MARKET_CLOSED, Exchange
+from cmi_sim.exchange import Exchange
 from replay.fills import (
     PESSIMISTIC,
     QUEUE,
@@ -37,19 +37,6 @@ _NEVER = 1 << 63
 PARAMS = ("fill_model", "account")
 
 LevelKey = tuple[str, int, int]  # (product, side, price)
-
-
-def exempt_from_position_limit(exchange: Exchange, account: str) -> None:
-    """The replay account stands for the whole recorded market, so the per-account position limit
-    cannot apply to it (the trading hours still do)."""
-    check = exchange._rule_breach
-
-    def breach(ts: int, owner: str, product: str, side: int, volume: int):
-        if owner != account:
-            return check(ts, owner, product, side, volume)
-        return None if exchange.is_open(ts) else (MARKET_CLOSED, "market closed")
-
-    exchange._rule_breach = breach  # type: ignore[method-assign]
 
 
 class ReplayMarket:
@@ -85,7 +72,7 @@ class ReplayMarket:
         self._pending: list[OrderAccepted] = []
         self.books_applied = 0
         self.trades_applied = 0
-        exempt_from_position_limit(exchange, account)
+        exchange.exempt_from_limit(account)  # the replay account stands for the whole recorded market
         exchange.subscribe(self._on_change)
 
     @classmethod
@@ -216,7 +203,7 @@ class ReplayMarket:
     def _apply_trade(self, now: int, trade: tuple[int, str, str, str, int, int]) -> None:
         self.trades_applied += 1
         ts, product, buyer, seller, volume, price = trade
-        self.exchange.tape.record(ts, product, buyer, seller, volume, price)
+        self.exchange.print_trade(ts, product, buyer, seller, volume, price)
         traded = self._traded.setdefault(product, {})
         traded[price] = traded.get(price, 0) + volume
         for side in (BUY, SELL):

@@ -16,11 +16,11 @@ from statistics import median_low
 
 from cmi_sim.exchange import competition_score
 
-_NEEDLES = (b'"type":"Fill"', b'"type":"OrderRejected"')
+_NEEDLES = (b'"type":"Fill"', b'"type":"OrderRejected"', b'"type":"TapePrint"')
 
 
 def read_relevant_events(path: Path) -> tuple[list[dict], str]:
-    """The fills and rejections in an event log, and the log's sha256 (its identity)."""
+    """The fills, rejections and tape prints in an event log, and the log's sha256 (its identity)."""
     digest = hashlib.sha256()
     events = []
     with path.open("rb") as log:
@@ -74,6 +74,10 @@ def account_figures(events: list[dict], user: str, starting_prices: Mapping[str,
             window = recent[product] = deque(maxlen=MARK_WINDOW)
         window.append(price)
         marks[product] = median_low(window)
+        if kind == "TapePrint":  # a replayed trade between others: it only moves the mark
+            if positions.get(product):
+                _append_equity(figures, event["ts"], positions, cash, marks)
+            continue
         buyer = event["taker"] if event["taker_side"] == 1 else event["maker"]
         seller = event["maker"] if event["taker_side"] == 1 else event["taker"]
         if user not in (buyer, seller):

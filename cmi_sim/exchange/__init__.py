@@ -8,6 +8,7 @@ from cmi_sim.exchange.exchange import (
     Exchange,
     OrderResult,
     Settled,
+    TapePrint,
     TradingHours,
 )
 from cmi_sim.exchange.rules import ExchangeRules
@@ -17,6 +18,6 @@ from cmi_sim.exchange.timestamps import format_timestamp, parse_timestamp
 
 __all__ = [
     "MARKET_CLOSED", "POSITION_LIMIT", "WEIGHTS", "Accounts", "CancelResult", "Exchange", "ExchangeRules",
-    "LoginResult", "OrderResult", "Settled", "Trade", "TradeTape", "TradingHours", "check_password",
+    "LoginResult", "OrderResult", "Settled", "TapePrint", "Trade", "TradeTape", "TradingHours", "check_password",
     "competition_score", "format_timestamp", "hash_password", "parse_timestamp",
 ]

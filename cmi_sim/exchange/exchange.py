@@ -53,6 +53,19 @@ class Settled(NamedTuple):
     prices: tuple[tuple[str, float], ...]
 
 
+class TapePrint(NamedTuple):
+    """A trade printed on the tape from outside the books: a replayed recording's trade between other
+    participants. It sets the last price but moves no account's position."""
+
+    seq: int
+    ts: int
+    product: str
+    price: int
+    volume: int
+    buyer: str
+    seller: str
+
+
 class OrderResult(NamedTuple):
     """What placing an order did."""
 
@@ -111,6 +124,7 @@ class Exchange:
         self._max_volume = self.rules.max_order_volume
         self._limit = self.rules.position_limit
         self._counts_resting = self.rules.limit_counts_resting
+        self._limit_exempt: set[str] = set()
 
     # -- commands ---------------------------------------------------------------------------------
 
@@ -198,6 +212,20 @@ class Exchange:
             self._notify(events, [])
         return {account: self.pnl(account) for account in self.ledger.accounts()}
 
+    def exempt_from_limit(self, account: str) -> None:
+        """Let `account` trade without a position limit: a replayed market stands for many traders.
+        Trading hours and every other rule still apply."""
+        self._limit_exempt.add(account)
+
+    def print_trade(self, ts: int, product: str, buyer: str, seller: str, volume: int, price: int) -> Trade:
+        """Put a trade that happened outside the books on the tape (see `TapePrint`)."""
+        trade = self.tape.record(ts, product, buyer, seller, volume, price)
+        event = TapePrint(next(self._seq), trade.ts, product, price, volume, buyer, seller)
+        self.log.append(event)
+        if self._listeners:
+            self._notify([event], [])  # nobody's fill: the stream sends no trade event for it
+        return trade
+
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Call `listener(events, trades)` after every change; returns a function that unsubscribes."""
         self._listeners.append(listener)
@@ -255,8 +283,8 @@ class Exchange:
         rules = self.rules
         if volume > rules.max_order_volume:
             return BAD_VOLUME, f"volume {volume} is too large (at most {rules.max_order_volume})"
-        if side != 1 and side != -1 or volume <= 0:
-            return None  # the engine rejects it with its own reason
+        if side != 1 and side != -1 or volume <= 0 or owner in self._limit_exempt:
+            return None  # the engine rejects a bad side or volume with its own reason
         account_positions = self.ledger.positions.get(owner)
         position = account_positions.get(product, 0) if account_positions is not None else 0
         exposure = volume

@@ -191,3 +191,30 @@ def test_log_holds_every_event_in_sequence_and_listeners_see_them():
     assert [e for events, _ in seen for e in events] == ex.log[:-1]
     assert [len(trades) for _, trades in seen] == [0, 1, 0, 0]
     assert type(ex.log[2]) is not OrderRejected and type(ex.log[3]) is OrderRejected
+
+
+def test_limit_exempt_account_trades_past_the_limit_but_not_outside_hours():
+    from cmi_sim.exchange import Exchange, ExchangeRules, TradingHours
+    from cmi_sim.products import cmi_products
+
+    exchange = Exchange(cmi_products(), ExchangeRules(position_limit=10), TradingHours(0, 1_000))
+    exchange.exempt_from_limit("market")
+    assert exchange.place(1, "market", "TIDE_SPOT", 1, 50, 500).status == "ACTIVE"
+    assert exchange.place(2, "bot", "TIDE_SPOT", 1, 50, 11).rejection.reason == "position_limit"
+    assert exchange.place(2_000, "market", "TIDE_SPOT", 1, 50, 5).rejection.reason == "market_closed"
+
+
+def test_printed_trade_sets_the_mark_and_tape_but_moves_no_position():
+    from cmi_sim.exchange import Exchange, TapePrint
+    from cmi_sim.products import cmi_products
+
+    exchange = Exchange(cmi_products())
+    seen = []
+    exchange.subscribe(lambda events, trades: seen.append((events, trades)))
+    trade = exchange.print_trade(5, "WX_SPOT", "alice", "bob", 3, 4400)
+    assert exchange.tape.since() == [trade]
+    assert exchange.mark("WX_SPOT") == 4400
+    assert exchange.positions("alice") == {} and exchange.ledger.accounts() == []
+    [(events, trades)] = seen
+    assert type(events[0]) is TapePrint and trades == []
+    assert exchange.log[-1] == events[0]
