@@ -127,8 +127,10 @@ class ExchangeWorld:
         accounts = exchange.accounts.usernames()
         traders = [name for name in accounts if name not in self.market_accounts]
         pnl = self.final_pnl if self.final_pnl is not None else {a: exchange.pnl(a) for a in exchange.ledger.accounts()}
+        market = self.simulation.market
         return {
             "session": self.session.name,
+            "market": market.describe() if market is not None else {"kind": "none"},
             "settled": self.final_pnl is not None,
             "settlement": dict(self.session.settlement_values) if self.final_pnl is not None else None,
             "traders": traders,

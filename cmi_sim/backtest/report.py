@@ -55,6 +55,7 @@ def build_summary(result: Mapping[str, Any], events_path: Path, user: str | None
     summary = {
         "summary_version": SUMMARY_VERSION,
         "session": world.get("session"),
+        "market": _market_label(world.get("market") or {}),
         "user": user,
         "status": result.get("status"),
         "bot_outcome": bot.get("outcome"),
@@ -76,6 +77,12 @@ def build_summary(result: Mapping[str, Any], events_path: Path, user: str | None
         "events_sha256": events_sha,
     }
     return summary, figures
+
+
+def _market_label(market: Mapping[str, Any]) -> str:
+    """`synthetic`, `none`, or `replay (fill model queue)`: replayed fills are a model, always named."""
+    kind = market.get("kind", "none")
+    return f"{kind} (fill model {market['fill_model']})" if "fill_model" in market else kind
 
 
 def write_tables(run_dir: Path, figures: AccountFigures) -> None:
@@ -156,6 +163,7 @@ def render_summary(summary: Mapping[str, Any], timing: Mapping[str, Any], run_di
     rows = [
         ("status", f"{summary['status']} (bot {summary['bot_outcome']})"
                    + ("" if summary["settled"] else f", stopped at {summary['virtual_end']} before settlement")),
+        ("market", summary.get("market", "")),
         ("competition score", f"{summary['score']:.4f}"),
         ("fills / volume", f"{summary['fills']} / {summary['volume']}"),
         ("max |position|", str(summary["max_abs_position"])),

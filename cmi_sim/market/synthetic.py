@@ -61,6 +61,10 @@ class SyntheticMarket:
         """The market's account names, in acting order."""
         return [agent.name for agent in self.agents]
 
+    def describe(self) -> dict[str, object]:
+        """For reports: what kind of market this was."""
+        return {"kind": "synthetic", "agents": len(self.agents)}
+
     def fair_value(self, product: str, ts: int) -> int:
         """The market's fair value of `product` at `ts`, in ticks."""
         return self.context.fair[product].at(ts)

@@ -29,7 +29,7 @@ def edit(directory: Path, old: str, new: str) -> None:
 
 
 def test_builtins_list_default_first():
-    assert list_builtin_sessions() == ["london-2026-02-28", "synthetic"]
+    assert list_builtin_sessions() == ["london-2026-02-28", "replay-sample", "synthetic"]
     assert DEFAULT_SESSION == "london-2026-02-28"
 
 

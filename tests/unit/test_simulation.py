@@ -98,9 +98,9 @@ def test_market_kind_none_has_no_market(tmp_path):
     assert sim.market is None and sim.market_step(session.open_ns) is None and not sim.exchange.log
 
 
-def test_market_kind_replay_is_refused_clearly(tmp_path):
+def test_market_kind_replay_without_a_recording_names_the_field(tmp_path):
     session = session_with_market(tmp_path, '[market]\nkind = "replay"\nrecording = "recording.jsonl"\n')
-    with pytest.raises(SessionError, match="replay.*not implemented"):
+    with pytest.raises(SessionError, match=r"\[market\]\.recording: .*recording\.jsonl: not a recording"):
         Simulation(session, clock=lambda: 0)
 
 
