@@ -11,7 +11,7 @@ from collections import deque
 from collections.abc import Callable
 
 from cmi_sim.api.wire import SseBookRenderer, sse_frame, trade_json
-from cmi_sim.engine import OrderAccepted, OrderCancelled
+from cmi_sim.engine import OrderAccepted, OrderCancelled, OrderReduced
 from cmi_sim.exchange import Exchange, Trade
 
 MAX_BACKLOG = 20_000  # frames; a subscriber this far behind is dropped and must reconnect
@@ -97,7 +97,7 @@ class StreamHub:
         changed: dict[str, None] = {}
         for event in events:
             kind = type(event)
-            if kind is OrderAccepted or kind is OrderCancelled:
+            if kind is OrderAccepted or kind is OrderCancelled or kind is OrderReduced:
                 changed[event.product] = None
         for product in changed:
             renderer = self._renderer(product)

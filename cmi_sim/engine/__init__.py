@@ -18,6 +18,7 @@ from cmi_sim.engine.events import (
     Fill,
     OrderAccepted,
     OrderCancelled,
+    OrderReduced,
     OrderRejected,
     event_record,
 )
@@ -26,5 +27,5 @@ from cmi_sim.engine.matching import SELF_TRADE_ALLOW, SELF_TRADE_PREVENT, Matchi
 __all__ = [
     "BAD_PRICE", "BAD_SIDE", "BAD_VOLUME", "BUY", "SELL", "SIDE_NAMES", "UNKNOWN_ORDER", "UNKNOWN_PRODUCT",
     "CancelRejected", "Depth", "DepthLevel", "Event", "Fill", "MatchingEngine", "OrderAccepted",
-    "OrderCancelled", "OrderRejected", "OrderView", "SELF_TRADE_ALLOW", "SELF_TRADE_PREVENT", "event_record",
+    "OrderCancelled", "OrderReduced", "OrderRejected", "OrderView", "SELF_TRADE_ALLOW", "SELF_TRADE_PREVENT", "event_record",
 ]

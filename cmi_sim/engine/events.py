@@ -64,6 +64,21 @@ class OrderCancelled(NamedTuple):
     reason: str
 
 
+class OrderReduced(NamedTuple):
+    """A resting order's open volume was cut in place (a partial cancel); it keeps its time priority, as
+    size reductions do on real exchanges. `remaining` is what stays open."""
+
+    seq: int
+    ts: int
+    order_id: int
+    owner: str
+    product: str
+    side: int
+    price: int
+    volume_removed: int
+    remaining: int
+
+
 class OrderRejected(NamedTuple):
     """An order that was refused before entering the book. `reason` is a code, `detail` says why in words."""
 
@@ -79,7 +94,7 @@ class OrderRejected(NamedTuple):
 
 
 class CancelRejected(NamedTuple):
-    """A cancel that could not be done (unknown order, or not the caller's)."""
+    """A cancel or reduce that could not be done (unknown order, not the caller's, or a bad new size)."""
 
     seq: int
     ts: int
@@ -89,7 +104,7 @@ class CancelRejected(NamedTuple):
     detail: str
 
 
-Event = OrderAccepted | Fill | OrderCancelled | OrderRejected | CancelRejected
+Event = OrderAccepted | Fill | OrderCancelled | OrderReduced | OrderRejected | CancelRejected
 
 # Rejection codes shared by the engine and the exchange; the API maps them to status codes and messages.
 UNKNOWN_PRODUCT = "unknown_product"

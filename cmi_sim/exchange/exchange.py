@@ -185,6 +185,16 @@ class Exchange:
             return _new(CancelResult, (events, []))
         return _new(CancelResult, (events, [accepted]))
 
+    def reduce_order(self, ts: int, owner: str, order_id: int, remaining: int) -> list[Event]:
+        """Cut one of `owner`'s resting orders to `remaining` open volume, keeping its time priority.
+        Returns [OrderReduced], or [CancelRejected] for an unknown order (another owner's included) or a
+        size that is not a reduction. Like a cancel, it is allowed outside trading hours."""
+        events = self.engine.reduce(ts, order_id, remaining, owner)
+        self.log.extend(events)
+        if self._listeners:
+            self._notify(events, [])
+        return events
+
     def cancel_at_price(self, ts: int, owner: str, product: str, price: int) -> CancelResult:
         """Cancel all of `owner`'s resting orders in `product` at `price`."""
         engine = self.engine
