@@ -85,11 +85,7 @@ class StreamHub:
         return SseBookRenderer(self.exchange.depth(product), self.exchange.products[product].tick_size)
 
     def _own_volumes(self, user: str, product: str) -> dict[tuple[int, int], int]:
-        own: dict[tuple[int, int], int] = {}
-        for order in self.exchange.orders(user, product):
-            key = (order.side, order.price)
-            own[key] = own.get(key, 0) + order.remaining
-        return own
+        return self.exchange.engine.own_volumes(user, product)
 
     def _on_change(self, events: list, trades: list[Trade]) -> None:
         if not self._subscriptions:

@@ -224,15 +224,24 @@ class MatchingEngine:
             return 0
         return sum(self._remaining(o) for o in mine.values() if o.product == product and o.side == side)
 
+    def own_volumes(self, owner: str, product: str) -> dict[tuple[int, int], int]:
+        """`owner`'s open volume in `product` per (side, price). O(owner's resting orders)."""
+        own: dict[tuple[int, int], int] = {}
+        mine = self._by_owner.get(owner)
+        if mine:
+            book = self.books[product]
+            for order in mine.values():
+                if order.product == product:
+                    side = order.side
+                    key = (side, order.price)
+                    levels = book.bids.levels if side == BUY else book.asks.levels
+                    own[key] = own.get(key, 0) + levels[order.price].orders[order.order_id]
+        return own
+
     def depth(self, product: str, owner: str | None = None) -> Depth:
         """Aggregated levels of one product, best first, with `owner`'s share of each level."""
         book = self.books[product]
-        own: dict[tuple[int, int], int] = {}
-        if owner is not None:
-            for order in self._by_owner.get(owner, {}).values():
-                if order.product == product:
-                    key = (order.side, order.price)
-                    own[key] = own.get(key, 0) + self._remaining(order)
+        own = self.own_volumes(owner, product) if owner is not None else {}
         return Depth(
             product,
             [DepthLevel(lv.price, lv.volume, own.get((BUY, lv.price), 0)) for lv in book.bids.sorted_levels()],
