@@ -5,7 +5,8 @@ and returns the time of the next one (or None). No clock, no threads; a pure fun
 the fill model and what the bot did in between.
 
 - Books: the `replay` account's resting orders are reconciled to each recorded snapshot (shrinking a
-  level cancels its newest replay orders, growing it adds one at the back).
+  level cancels its newest replay orders and reduces the last one it reaches in place, keeping that
+  one's queue position; growing it adds one at the back).
 - Consumed liquidity: volume the bot takes from a replayed level is remembered per level and subtracted
   from later snapshots, until the recorded level shrinks by as much (the real market used it up too).
 - Trades: each recorded trade goes on the tape at its recorded time (not through the books: it
@@ -20,7 +21,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from cmi_sim.engine import BUY, SELL, Fill, OrderAccepted, OrderCancelled
+from cmi_sim.engine import BUY, SELL, Fill, OrderAccepted, OrderCancelled, OrderReduced
 from cmi_sim.exchange import Exchange
 from replay.fills import (
     PESSIMISTIC,
@@ -177,13 +178,15 @@ class ReplayMarket:
     def _shrink(self, now: int, key: LevelKey, volume: int) -> None:
         product, side, price = key
         orders = self._resting[product, side][price]
+        exchange, account = self.exchange, self.account
         for order_id in reversed(list(orders)):  # newest first: the back of the queue leaves
             remaining = orders[order_id]
-            self.exchange.cancel(now, self.account, order_id)
+            if remaining > volume:  # one command, and the rest keeps its place as on a real exchange
+                exchange.reduce_order(now, account, order_id, remaining - volume)
+                return
+            exchange.cancel(now, account, order_id)
             volume -= remaining
-            if volume <= 0:
-                if volume < 0:
-                    self.exchange.place(now, self.account, product, side, price, -volume)
+            if not volume:
                 return
 
     def _grow(self, now: int, key: LevelKey, volume: int) -> None:
@@ -290,6 +293,8 @@ class ReplayMarket:
                         del orders[event.price]
                 else:
                     self._forget_bot(event.order_id)
+            elif kind is OrderReduced and event.owner == account:
+                self._resting[event.product, event.side][event.price][event.order_id] = event.remaining
         if self._pending:
             pending, self._pending = self._pending, []
             for accepted in pending:
