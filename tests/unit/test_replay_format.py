@@ -82,3 +82,45 @@ def test_speed_maps_receive_times_to_session_time(tmp_path):
     writer.book(T0 + 2_000, "TIDE_SPOT", [], [])
     writer.close(3_000)
     assert read_recording(tmp_path).books.loc[0, "ts"] == T0 + 60 * 1_000
+
+
+@pytest.mark.parametrize("data", [
+    b'{"a": 1}\r\n {"b": [1.5, "\xc3\xa9"]} \n\n\t\n{"c": null}\n',        # CRLF, spaces, blank lines, UTF-8
+    b'\xef\xbb\xbf{"a": 1}\n{"b": 2}\n',                                    # a byte-order mark
+    b'{"a": "\xff"}\n{"b": 2}\n',                                           # not UTF-8: json.loads decides
+    b'{"a": 1}\n{"b": 2}\n{"c": [1, ',                                      # a truncated last line
+    b'{"a": 1}\n{"b": 2} {"c": 3}\n{"d": 4}\n',                             # two values on one line
+])
+def test_the_fast_line_reader_reads_as_json_loads_per_line(tmp_path, data):
+    from replay.reader import iter_lines
+
+    path = tmp_path / "lines.jsonl"
+    path.write_bytes(data)
+    lines = [line for line in data.split(b"\n") if line.strip()]
+
+    def reference() -> list:
+        out = []
+        for number, line in enumerate(lines):
+            try:
+                out.append(json.loads(line))
+            except json.JSONDecodeError:
+                if number == len(lines) - 1:
+                    break
+                raise RecordingError("broken") from None
+            except UnicodeDecodeError as error:
+                return [type(error)]
+        return out
+
+    def read() -> list:
+        try:
+            return list(iter_lines(path))
+        except UnicodeDecodeError as error:
+            return [type(error)]
+
+    try:
+        expected = reference()
+    except RecordingError:
+        with pytest.raises(RecordingError, match="line 2"):
+            read()
+    else:
+        assert read() == expected
