@@ -135,49 +135,62 @@ class ReplayMarket:
 
     def _apply_book(self, now: int, product: str, bids: Levels, asks: Levels) -> None:
         self.books_applied += 1
-        old_bids, old_asks = self._shown[product]
-        self._shown[product] = (bids, asks)
+        shown = self._shown
+        old_bids, old_asks = shown[product]
+        shown[product] = (bids, asks)
         traded = self._traded.pop(product, None)
         recheck = product in self._hidden
         if recheck:
             self._hidden.discard(product)
-        work: list[tuple[LevelKey, int]] = []  # (level, target replay volume)
-        for side, old, new in ((BUY, old_bids, bids), (SELL, old_asks, asks)):
-            if old == new and not recheck:
-                continue
-            prices = {price for price, _ in old.items() ^ new.items()}
-            if recheck:
-                prices.update(new)
-            for price in prices:
-                before, after = old.get(price, 0), new.get(price, 0)
+        # Shrink before growing, so a level that moves never meets its old self across the spread:
+        # shrinks happen as levels are compared, growth waits for both sides.
+        grow: list[tuple[LevelKey, int]] = []
+        if recheck or old_bids != bids:
+            self._reconcile(now, product, BUY, old_bids, bids, traded, recheck, grow)
+        if recheck or old_asks != asks:
+            self._reconcile(now, product, SELL, old_asks, asks, traded, recheck, grow)
+        if len(grow) > 1:
+            grow.sort(key=lambda item: (item[0][1], -item[0][1] * item[0][2]))
+        for key, volume in grow:
+            self._grow(now, key, volume)
+
+    def _reconcile(self, now: int, product: str, side: int, old: Levels, new: Levels,
+                   traded: dict[int, int] | None, recheck: bool, grow: list[tuple[LevelKey, int]]) -> None:
+        """Bring the replay's orders on one side to the snapshot `new` (previous snapshot `old`): shrink
+        now, list the growth in `grow`."""
+        prices = {price for price, _ in old.items() ^ new.items()}
+        if recheck:
+            prices.update(new)
+        consumed_by_level, bots = self._consumed, self._bots
+        resting = self._resting[product, side]
+        for price in prices:
+            after = new.get(price, 0)
+            target = after
+            if consumed_by_level or bots:  # only once the bot has taken or joined replayed volume
+                before = old.get(price, 0)
                 key = (product, side, price)
-                consumed = self._consumed.get(key, 0)
+                consumed = consumed_by_level.get(key, 0)
                 if consumed and before > after:
                     consumed = max(0, consumed - (before - after))  # the real market used it up as well
                 if after == 0:
                     consumed = 0
                 if consumed:
-                    self._consumed[key] = consumed
+                    consumed_by_level[key] = consumed
+                    target = max(0, after - consumed)
                 else:
-                    self._consumed.pop(key, None)
-                if key in self._bots:
+                    consumed_by_level.pop(key, None)
+                if key in bots:
                     traded_here = traded.get(price, 0) if traded else 0
                     self._level_changed(key, before - traded_here, after)
-                work.append((key, max(0, after - consumed)))
-        # Shrink before growing, so a level that moves never meets its old self across the spread.
-        grow = []
-        for key, target in work:
-            current = sum(self._resting[key[0], key[1]].get(key[2], {}).values())
-            if current > target:
-                self._shrink(now, key, current - target)
+            orders = resting.get(price)
+            current = sum(orders.values()) if orders else 0
+            if current > target and orders:
+                self._shrink(now, orders, current - target)
             elif current < target:
-                grow.append((key, target - current))
-        for key, volume in sorted(grow, key=lambda item: (item[0][1], -item[0][1] * item[0][2])):
-            self._grow(now, key, volume)
+                grow.append(((product, side, price), target - current))
 
-    def _shrink(self, now: int, key: LevelKey, volume: int) -> None:
-        product, side, price = key
-        orders = self._resting[product, side][price]
+    def _shrink(self, now: int, orders: dict[int, int], volume: int) -> None:
+        """Take `volume` off one level of the replay's orders (`orders`: id -> open volume, FIFO)."""
         exchange, account = self.exchange, self.account
         for order_id in reversed(list(orders)):  # newest first: the back of the queue leaves
             remaining = orders[order_id]
@@ -267,6 +280,16 @@ class ReplayMarket:
 
     def _on_change(self, events: list, trades: list) -> None:
         account = self.account
+        if len(events) == 1:  # most changes are one order placed, cut or cancelled with nothing traded
+            event = events[0]
+            kind = type(event)
+            if kind is OrderReduced:
+                if event.owner == account:
+                    self._resting[event.product, event.side][event.price][event.order_id] = event.remaining
+                return
+            if kind is OrderAccepted:
+                self._rested(event, event.volume)
+                return
         for event in events:
             kind = type(event)
             if kind is Fill:
