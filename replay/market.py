@@ -111,6 +111,7 @@ class ReplayMarket:
         books, trades = self._books, self._trades
         nb, nt = len(books), len(trades)
         i, j = self._i, self._j
+        apply_book, on_book = self._apply_book, self.on_book
         while True:
             tb = books[i][0] if i < nb else _NEVER
             tt = trades[j][0] if j < nt else _NEVER
@@ -123,10 +124,10 @@ class ReplayMarket:
                 if tb > now_ns:
                     break
                 _, product, bids, asks = books[i]
-                self._apply_book(now_ns, product, bids, asks)
+                apply_book(now_ns, product, bids, asks)
                 i += 1
-                if self.on_book is not None:
-                    self.on_book(product, now_ns)
+                if on_book is not None:
+                    on_book(product, now_ns)
         self._i, self._j = i, j
         wake = min(books[i][0] if i < nb else _NEVER, trades[j][0] if j < nt else _NEVER)
         return None if wake >= self.close_ns else wake
@@ -289,6 +290,12 @@ class ReplayMarket:
                 return
             if kind is OrderAccepted:
                 self._rested(event, event.volume)
+                return
+            if kind is OrderCancelled and event.owner == account:
+                orders = self._resting[event.product, event.side]
+                level = orders.get(event.price)
+                if level is not None and level.pop(event.order_id, None) is not None and not level:
+                    del orders[event.price]
                 return
         for event in events:
             kind = type(event)

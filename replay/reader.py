@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,14 +21,15 @@ _scan = json.JSONDecoder().scan_once  # the C scanner json.loads ends up in, wit
 _BLANK = b" \t\n\r\x0b\x0c"  # what bytes.strip() strips: blank lines are skipped as before
 
 
-def iter_rows(path: Path) -> Iterator[tuple[Any, str | bytes]]:
+def iter_rows(path: Path, fast: Callable[[str], Any] | None = None) -> Iterator[tuple[Any, str | bytes]]:
     """(parsed value, line text) for each non-blank JSON line of `path` (nothing if it is missing). A
     broken *last* line is the trace of a kill mid-write and is dropped; a broken line elsewhere is an
     error.
 
     Exactly `json.loads` per line, faster: the file is decoded once and each line goes straight to the
     C scanner; a line it does not take whole (whitespace around it, a BOM, bad JSON) goes through
-    `json.loads` on its bytes, which decides as before."""
+    `json.loads` on its bytes, which decides as before. `fast(line)` may parse a line its own way
+    first (None: it does not take it)."""
     if not path.exists():
         return
     with path.open("rb") as handle:
@@ -45,6 +46,11 @@ def iter_rows(path: Path) -> Iterator[tuple[Any, str | bytes]]:
         if not line.strip(blank):
             continue
         if type(line) is str:
+            if fast is not None:
+                value = fast(line)
+                if value is not None:
+                    yield value, line
+                    continue
             try:
                 value, end = scan(line, 0)
             except (StopIteration, ValueError, RecursionError):

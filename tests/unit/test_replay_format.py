@@ -124,3 +124,24 @@ def test_the_fast_line_reader_reads_as_json_loads_per_line(tmp_path, data):
             read()
     else:
         assert read() == expected
+
+
+def test_the_timeline_reads_written_books_as_the_general_parser_does(tmp_path):
+    from replay.timeline import _ticks, load_timeline
+
+    writer = RecordingWriter(tmp_path, "http://127.0.0.1:1", "rec", T0)
+    writer.book(T0 + 1, "TIDE_SPOT", [(100, 5), (99, 3)], [(101, 2)])
+    writer.book(T0 + 2, "TIDE_SPOT", [(100, 5), (99, 3)], [(101, 4)])      # bids repeat: reused
+    writer.book(T0 + 3, "WX_SPOT", [(100.5, 5)], [(101, 2)])               # a float: the general path
+    writer.book(T0 + 4, "TIDE_SPOT", [(100, 6), (99, 3)], [(101, 4)])      # asks repeat
+    writer.book(T0 + 5, "NOT_LISTED", [(1, 1)], [])
+    writer.book(T0 + 6, "LON_FLY", [], [(204, 1)])                          # tick 2
+    writer.book(T0 + 7, "TIDE_SPOT", [], [])
+    writer.close(T0 + 9)
+    ticks = {"TIDE_SPOT": 1, "WX_SPOT": 1, "LON_FLY": 2}
+    timeline = load_timeline(tmp_path, ticks)
+    rows = [json.loads(line) for line in (tmp_path / "books.jsonl").read_text().splitlines()]
+    expected = [(row["recv_ns"], row["product"], _ticks(row["bids"], ticks[row["product"]]),
+                 _ticks(row["asks"], ticks[row["product"]])) for row in rows if row["product"] in ticks]
+    assert timeline.books == expected and timeline.skipped == 1
+    assert all(type(price) is int for book in timeline.books for side in book[2:] for price in side)
