@@ -289,7 +289,11 @@ class ReplayMarket:
                     self._resting[event.product, event.side][event.price][event.order_id] = event.remaining
                 return
             if kind is OrderAccepted:
-                self._rested(event, event.volume)
+                if event.owner == account:  # the replay's own order, resting whole
+                    self._resting[event.product, event.side].setdefault(event.price, {})[event.order_id] = \
+                        event.volume
+                else:
+                    self._rested(event, event.volume)
                 return
             if kind is OrderCancelled and event.owner == account:
                 orders = self._resting[event.product, event.side]
