@@ -1,15 +1,15 @@
 """One product's order book: price levels per side, FIFO queues within a level.
 
-A side keeps its levels in a dict keyed by integer price, and a heap of level keys for the best price.
-Emptied levels leave stale heap entries that are dropped lazily when they reach the top, so adding and
-removing a level cost O(log L) in C code instead of a sorted-list update in Python. Within a level the
+A side keeps its levels in a dict keyed by integer price, and a sorted list of level keys, best first:
+the best price is its first item, a depth view walks it without sorting, and adding or removing a level
+is a bisect plus a C memmove (books are thin: tens of levels, not millions). Within a level the
 orders are a dict from order id to open volume: insertion order is time priority, and removal by id is
 O(1). An order's fixed fields (owner, side, price...) live once, in its `OrderAccepted` event.
 """
 
 from __future__ import annotations
 
-from heapq import heapify, heappop
+from bisect import bisect_left, insort
 from typing import NamedTuple
 
 from cmi_sim.engine.events import BUY
@@ -58,37 +58,38 @@ class Depth(NamedTuple):
 
 
 class BookSide:
-    """The levels of one side. A level's heap key is `price * sign`, so the best level has the smallest key:
-    asks use sign +1 (lowest price first), bids sign -1 (highest price first)."""
+    """The levels of one side. A level's key is `price * sign`, so the best level has the smallest key:
+    asks use sign +1 (lowest price first), bids sign -1 (highest price first). `keys` holds the keys of
+    the live levels in ascending order: best first."""
 
-    __slots__ = ("side", "sign", "levels", "heap")
+    __slots__ = ("side", "sign", "levels", "keys")
 
     def __init__(self, side: int) -> None:
         self.side = side
         self.sign = -1 if side == BUY else 1
         self.levels: dict[int, Level] = {}
-        self.heap: list[int] = []
+        self.keys: list[int] = []
 
     def best_price(self) -> int | None:
-        """The best price with resting volume, or None. Amortised O(1)."""
-        heap, levels, sign = self.heap, self.levels, self.sign
-        while heap:
-            price = heap[0] * sign
-            if price in levels:
-                return price
-            heappop(heap)
-        return None
+        """The best price with resting volume, or None. O(1)."""
+        return self.keys[0] * self.sign if self.keys else None
 
-    def compact(self) -> None:
-        """Rebuild the heap from live levels; called when stale entries outnumber live ones."""
-        sign = self.sign
-        self.heap = [price * sign for price in self.levels]
-        heapify(self.heap)
+    def add_level(self, price: int) -> Level:
+        """A new, empty level at `price`. O(log L) search plus an O(L) memmove."""
+        level = self.levels[price] = Level(price)
+        insort(self.keys, price * self.sign)
+        return level
+
+    def drop_level(self, price: int) -> None:
+        """Forget the (emptied) level at `price`."""
+        del self.levels[price]
+        keys = self.keys
+        del keys[bisect_left(keys, price * self.sign)]
 
     def sorted_levels(self) -> list[Level]:
-        """Levels best first. O(L log L); used for depth views, not for matching."""
-        levels = self.levels
-        return [levels[price] for price in sorted(levels, reverse=self.sign < 0)]
+        """Levels best first. O(L); used for depth views, not for matching."""
+        levels, sign = self.levels, self.sign
+        return [levels[key * sign] for key in self.keys]
 
 
 class OrderBook:
@@ -113,8 +114,8 @@ class OrderBook:
     def _check(self) -> None:
         """Assert every structural invariant of this book (for tests)."""
         for book_side in (self.bids, self.asks):
-            live_keys = {price * book_side.sign for price in book_side.levels}
-            assert live_keys <= set(book_side.heap), f"{self.product}: a level is missing from the heap"
+            live_keys = sorted(price * book_side.sign for price in book_side.levels)
+            assert book_side.keys == live_keys, f"{self.product}: the sorted keys differ from the levels"
             for price, level in book_side.levels.items():
                 assert level.price == price
                 assert level.orders, f"{self.product}: empty level {price} kept"

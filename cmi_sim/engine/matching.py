@@ -9,9 +9,8 @@ from __future__ import annotations
 import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from heapq import heappop, heappush
 
-from cmi_sim.engine.book import BookSide, Depth, DepthLevel, Level, OrderBook, OrderView
+from cmi_sim.engine.book import BookSide, Depth, DepthLevel, OrderBook, OrderView
 from cmi_sim.engine.events import (
     BAD_PRICE,
     BAD_SIDE,
@@ -73,18 +72,15 @@ class MatchingEngine:
             opposite, own_side = book.asks, book.bids
         else:
             opposite, own_side = book.bids, book.asks
-        heap = opposite.heap
-        if heap and heap[0] <= price * opposite.sign:
+        keys = opposite.keys
+        if keys and keys[0] <= price * opposite.sign:
             remaining = self._match(ts, accepted, opposite, events)
         if remaining:
             # Rest the remainder: its static fields live in the accepted event, its open volume in the level.
             levels = own_side.levels
             level = levels.get(price)
             if level is None:
-                level = levels[price] = Level(price)
-                heappush(own_side.heap, price * own_side.sign)
-                if len(own_side.heap) > 2 * len(levels) + 64:
-                    own_side.compact()
+                level = own_side.add_level(price)
             level.orders[order_id] = remaining
             level.volume += remaining
             self._orders[order_id] = accepted
@@ -95,19 +91,16 @@ class MatchingEngine:
         """Fill `taker` against `opposite` as far as its limit allows; returns the volume left."""
         next_seq = self._next_seq
         _, _, taker_id, owner, product, side, price, remaining = taker
-        levels, heap, sign = opposite.levels, opposite.heap, opposite.sign
+        levels, keys, sign = opposite.levels, opposite.keys, opposite.sign
         limit_key = price * sign
         orders = self._orders
         by_owner = self._by_owner
         prevent = self.prevent_self_trade
-        while heap:
-            key = heap[0]
+        while keys:
+            key = keys[0]
             if key > limit_key:
                 break
-            level = levels.get(key * sign)
-            if level is None:  # stale entry of an emptied level
-                heappop(heap)
-                continue
+            level = levels[key * sign]
             queue = level.orders
             while queue:
                 maker_id, maker_remaining = next(iter(queue.items()))  # time priority: oldest first
@@ -136,7 +129,7 @@ class MatchingEngine:
                     break
             if not queue:
                 del levels[level.price]
-                heappop(heap)
+                del keys[0]
             if not remaining:
                 break
         return remaining
@@ -159,10 +152,7 @@ class MatchingEngine:
         del self._orders[order_id]
         del self._by_owner[order_owner][order_id]
         if not queue:
-            del levels[price]
-            # The heap entry stays until it reaches the top (lazy deletion); bound the garbage.
-            if len(book_side.heap) > 2 * len(levels) + 64:
-                book_side.compact()
+            book_side.drop_level(price)
         return [_new(OrderCancelled, (self._next_seq(), ts, order_id, order_owner, product, side, price,
                                       remaining, reason))]
 
