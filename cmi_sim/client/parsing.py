@@ -37,12 +37,11 @@ def book_from_stream(data: Json) -> OrderBook:
     """
 
     def levels(side: Json, best_first_descending: bool) -> list[PriceLevel]:
-        parsed = [
-            PriceLevel(price=float(price), volume=level["marketVolume"], own_volume=level["userVolume"])
-            for price, level in side.items()
-        ]
-        parsed.sort(key=lambda lvl: lvl.price, reverse=best_first_descending)
-        return parsed
+        # Sort plain tuples (prices are unique keys), then build the levels: every book event of a busy
+        # market passes through here, so it is kept cheap.
+        rows = sorted([(float(price), level["marketVolume"], level["userVolume"]) for price, level in side.items()],
+                      reverse=best_first_descending)
+        return [PriceLevel(price, volume, own) for price, volume, own in rows]
 
     return OrderBook(
         product=data["productsymbol"],

@@ -59,7 +59,7 @@ class Trade:
     price: float
 
 
-@dataclass
+@dataclass(slots=True)
 class PriceLevel:
     """One aggregated price level. ``volume`` includes the caller's own ``own_volume``."""
 
