@@ -232,10 +232,14 @@ class MatchingEngine:
         """Aggregated levels of one product, best first, with `owner`'s share of each level."""
         book = self.books[product]
         own = self.own_volumes(owner, product) if owner is not None else {}
+        if not own:  # the common case for views: skip the per-level look-ups
+            return Depth(product,
+                         [_new(DepthLevel, (lv.price, lv.volume, 0)) for lv in book.bids.sorted_levels()],
+                         [_new(DepthLevel, (lv.price, lv.volume, 0)) for lv in book.asks.sorted_levels()])
         return Depth(
             product,
-            [DepthLevel(lv.price, lv.volume, own.get((BUY, lv.price), 0)) for lv in book.bids.sorted_levels()],
-            [DepthLevel(lv.price, lv.volume, own.get((SELL, lv.price), 0)) for lv in book.asks.sorted_levels()],
+            [_new(DepthLevel, (lv.price, lv.volume, own.get((BUY, lv.price), 0))) for lv in book.bids.sorted_levels()],
+            [_new(DepthLevel, (lv.price, lv.volume, own.get((SELL, lv.price), 0))) for lv in book.asks.sorted_levels()],
         )
 
     def best_prices(self, product: str) -> tuple[int | None, int | None]:
