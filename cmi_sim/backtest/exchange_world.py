@@ -121,9 +121,9 @@ class ExchangeWorld:
     def result(self) -> dict[str, Any]:
         exchange = self.simulation.exchange
         if self.events_path is not None:
+            encode = json.JSONEncoder(separators=(",", ":")).encode
             with self.events_path.open("w") as out:
-                for event in exchange.log:
-                    out.write(json.dumps(event_record(event), separators=(",", ":")) + "\n")
+                out.writelines(encode(event_record(event)) + "\n" for event in exchange.log)
         accounts = exchange.accounts.usernames()
         traders = [name for name in accounts if name not in self.market_accounts]
         pnl = self.final_pnl if self.final_pnl is not None else {a: exchange.pnl(a) for a in exchange.ledger.accounts()}
