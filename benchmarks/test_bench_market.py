@@ -21,7 +21,7 @@ def run_day(session) -> tuple[Simulation, float]:
     return sim, time.perf_counter() - started
 
 
-def test_bench_market_24h_under_ten_seconds(benchmark):
+def test_bench_market_24h(benchmark):
     session = load_session("synthetic")  # trading 12:00 -> 12:00: the full 24 hours
     sim, wall = benchmark.pedantic(run_day, args=(session,), rounds=1, iterations=1)
     exchange = sim.exchange
