@@ -99,14 +99,12 @@ class ExchangeService:
         self.clock = clock
         self.ids = OrderIdCodec(seed)
         self.streams = StreamHub(exchange)
-        self.requests_served = 0
 
     # -- entry points -----------------------------------------------------------------------------
 
     def handle(self, method: str, target: str, query: Mapping[str, str], headers: Mapping[str, str],
                body: bytes) -> Reply:
         """Answer one REST request. Never raises for anything a client sends."""
-        self.requests_served += 1
         path = normalize_path(target)
         route, params, allowed = self._route(method.upper(), path)
         if route is None:

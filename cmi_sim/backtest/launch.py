@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 from cmi_sim.backtest.config import RunConfig, parse_start_ns
 from cmi_sim.backtest.parent import run_in_child
-from cmi_sim.backtest.report import build_summary, settings_hash, versions, write_tables
+from cmi_sim.backtest.report import build_summary, choose_user, settings_hash, versions, write_tables
 from cmi_sim.exchange import format_timestamp
 from cmi_sim.sessions import DEFAULT_SESSION, Session, load_session
 
@@ -150,7 +150,7 @@ def run_backtest(options: BacktestOptions,
     wall_s = time.monotonic() - started
     end_ns = session.open_ns + round(config.duration_s * 1e9)
     world = result.get("world") or {}
-    user = options.user or ("backtest-bot" if options.entry else None) or (world.get("traders") or [None])[0]
+    user = choose_user(world, options.user or ("backtest-bot" if options.entry else None))
     events_path = run_dir / "events.jsonl"
     if not events_path.exists():
         events_path.write_text("")
