@@ -172,3 +172,49 @@ def test_legacy_sseclient_0_0_27_reads_the_simulated_stream(tmp_path, clean_env)
     assert len(products) == 40
     assert products[:8] == ["TIDE_SPOT", "TIDE_SWING", "WX_SPOT", "WX_SUM", "LHR_COUNT", "LHR_INDEX", "LON_ETF",
                             "LON_FLY"]  # the snapshot on connect
+
+
+HASTY_BOT = '''
+import time, requests
+URL = "http://exchange.example.invalid"
+token = requests.post(URL + "/api/user/authenticate", json={"username": "hasty", "password": "pw"}).headers["Authorization"]
+statuses = []
+for _ in range(40):
+    statuses.append(requests.get(URL + "/api/product", headers={"Authorization": token}).status_code)
+    time.sleep(0.25)  # four requests a second: three too many under the real rule
+print(" ".join(map(str, statuses)), flush=True)
+while True:
+    time.sleep(60)
+'''
+
+
+def _session_with_rate_limit(tmp_path: Path, mode: str) -> Path:
+    from cmi_sim.sessions.session import _builtin_dirs
+
+    source = _builtin_dirs()["synthetic"] / "session.toml"
+    manifest = source.read_text()
+    assert manifest.rstrip().endswith("[rules]")  # the synthetic session keeps the default rules
+    manifest = manifest.rstrip() + f'\nrate_limit = "{mode}"\n'
+    directory = tmp_path / f"rate-{mode}"
+    directory.mkdir()
+    (directory / "session.toml").write_text(manifest.replace('name = "synthetic"', f'name = "rate-{mode}"'))
+    return directory
+
+
+@pytest.mark.parametrize("mode", ["report", "enforce"])
+def test_one_request_per_second_rule_is_counted_in_virtual_time(tmp_path, clean_env, mode):
+    (tmp_path / "hasty.py").write_text(HASTY_BOT)
+    session = _session_with_rate_limit(tmp_path, mode)
+    done, run = backtest(str(tmp_path / "hasty.py"), "--session", str(session), "--until", "5m",
+                         out=tmp_path / "run", env=clean_env)
+    assert done.returncode == 0, done.stderr
+    statuses = (tmp_path / "run" / "bot.stdout").read_text().split()
+    # 40 authenticated requests in about 10 virtual seconds (the login is not counted): about 3 of every
+    # 4 break the rule.
+    assert 25 <= run["summary"]["rate_violations"] <= 33
+    assert run["summary"]["requests"] == 40
+    if mode == "report":
+        assert set(statuses) == {"200"}
+    else:
+        assert statuses.count("429") == run["summary"]["rate_violations"]  # every breach refused
+        assert statuses.count("200") == 40 - statuses.count("429")
