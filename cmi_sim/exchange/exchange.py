@@ -118,7 +118,7 @@ class Exchange:
         self.rates = RateMeter(self.rules.requests_per_second)
         self.log: list[Event | Settled] = []
         self.settlement: dict[str, float] | None = None
-        self._listeners: list[Listener] = []
+        self._listeners: tuple[Listener, ...] = ()  # replaced, never mutated: notifying needs no copy
         # The rules as plain attributes for place()'s inline check; settlement closes the window.
         self._open_ns, self._close_ns = (self.hours.open_ns, self.hours.close_ns) if self.hours else (-2**63, 2**63)
         self._max_volume = self.rules.max_order_volume
@@ -238,8 +238,14 @@ class Exchange:
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Call `listener(events, trades)` after every change; returns a function that unsubscribes."""
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener)
+        self._listeners += (listener,)
+
+        def unsubscribe() -> None:
+            listeners = list(self._listeners)
+            listeners.remove(listener)
+            self._listeners = tuple(listeners)
+
+        return unsubscribe
 
     # -- queries ----------------------------------------------------------------------------------
 
@@ -315,5 +321,5 @@ class Exchange:
         return OrderResult([rejection], [], None, rejection, 0)
 
     def _notify(self, events: list, trades: list[Trade]) -> None:
-        for listener in list(self._listeners):
+        for listener in self._listeners:
             listener(events, trades)
