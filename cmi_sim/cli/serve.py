@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 import time
 from datetime import datetime, timezone
@@ -147,6 +148,12 @@ def _session_run(session, rules, hours, book, seed: int | None, speed: float, st
     async def run_market() -> None:
         try:
             await drive_market(simulation.market_step, clock)
+            # As on the real exchange, the products settle at the session's end: PnL is then final.
+            while clock() < session.end_ns:
+                await asyncio.sleep(min(clock.wall_seconds_until(session.end_ns), 0.5))
+            simulation.settle(clock())
+            values = ", ".join(f"{symbol} {value:.2f}" for symbol, value in session.settlement_values.items())
+            typer.echo(f"cmi-sim: the session has ended and settled: {values}")
         except Exception as error:  # the server keeps serving; say why the market stopped
             typer.echo(f"cmi-sim: the market stopped: {type(error).__name__}: {error}", err=True)
             raise

@@ -87,3 +87,24 @@ def test_serve_without_session_refuses_speed():
     result = subprocess.run([sys.executable, "-m", "cmi_sim", "serve", "--speed", "60"], capture_output=True,
                             text=True, timeout=30)
     assert result.returncode == 1 and "--session" in result.stderr
+
+
+def test_serve_session_settles_at_the_end_of_the_session():
+    process, url, banner = start_server("--session", "synthetic", "--start", "2026-03-01T11:59:30Z", "--speed",
+                                        "60")
+    try:
+        reply = requests.post(f"{url}/api/user/authenticate", json={"username": "late", "password": "pw"},
+                              timeout=5)
+        headers = {"Authorization": reply.headers["Authorization"]}
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            order = requests.post(f"{url}/api/order", headers=headers, timeout=5,
+                                  json={"product": "TIDE_SPOT", "price": 100, "side": "BUY", "volume": 1})
+            if order.status_code == 400:
+                break
+            time.sleep(0.1)
+        assert order.status_code == 400 and "settled" in order.json()["message"]
+        # Resting orders were cancelled at settlement: nothing of ours is left in the book.
+        assert requests.get(f"{url}/api/order/current-user", headers=headers, timeout=5).json() == []
+    finally:
+        stop_server(process)
