@@ -250,9 +250,8 @@ class Exchange:
     # -- queries ----------------------------------------------------------------------------------
 
     def is_open(self, ts: int) -> bool:
-        if self.settlement is not None:
-            return False
-        return self.hours is None or self.hours.open_ns <= ts < self.hours.close_ns
+        """Orders are accepted: within trading hours and not yet settled (settling empties the window)."""
+        return self._open_ns <= ts < self._close_ns
 
     def orders(self, owner: str, product: str | None = None) -> list[OrderView]:
         return self.engine.orders_of(owner, product)
@@ -292,8 +291,7 @@ class Exchange:
     # -- internals --------------------------------------------------------------------------------
 
     def _rule_breach(self, ts: int, owner: str, product: str, side: int, volume: int) -> tuple[str, str] | None:
-        hours = self.hours
-        if self.settlement is not None or hours is not None and not hours.open_ns <= ts < hours.close_ns:
+        if not self.is_open(ts):
             reason = "the market has settled" if self.settlement is not None else "outside trading hours"
             return MARKET_CLOSED, f"market closed: {reason}"
         rules = self.rules
