@@ -53,6 +53,7 @@ from cmi_sim.backtest.config import RunConfig
 from cmi_sim.backtest.entropy import install_entropy
 from cmi_sim.backtest.router import World
 from cmi_sim.backtest.vloop import PRIORITY_WORLD, VirtualLoop
+from cmi_sim.exchange.timestamps import format_timestamp
 
 __all__ = ["VirtualRuntime", "WorldContext", "PRIORITY_END", "EXIT_OK", "EXIT_BOT_ERROR", "EXIT_WATCHDOG"]
 
@@ -65,10 +66,6 @@ _NS = 1_000_000_000
 _SWEEP_SKIP = ("gevent", "time_machine", "_time_machine", "cmi_sim.backtest", "greenlet")
 
 
-def iso_ns(epoch_ns: int) -> str:
-    """ISO-8601 UTC with nine fractional digits, as the CMI API writes timestamps."""
-    seconds, nanos = divmod(epoch_ns, _NS)
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{nanos:09d}Z"
 
 
 @dataclass
@@ -348,8 +345,8 @@ class VirtualRuntime:
             "blocked": self.guard.blocked,
             "watchdog": self.watchdog_report,
             "reached_end": self.reached_end,
-            "virtual_start": iso_ns(self.start_ns),
-            "virtual_end": iso_ns(now_ns),
+            "virtual_start": format_timestamp(self.start_ns),
+            "virtual_end": format_timestamp(now_ns),
             "virtual_end_ns": now_ns,
             "virtual_elapsed_s": (now_ns - self.start_ns) / _NS,
             "loop": {

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from datetime import datetime, timezone
 from enum import Enum
 from pathlib import Path
 
@@ -38,13 +37,12 @@ class Mark(str, Enum):
 def _parse_time(text: str | None, option: str) -> int | None:
     if text is None:
         return None
+    from cmi_sim.backtest.config import parse_start_ns  # naive times are UTC
+
     try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return parse_start_ns(text)
     except ValueError:
         raise user_error(f"{option}: expected an ISO time like 2026-02-28T14:30Z, got {text!r}") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return int(moment.timestamp()) * 1_000_000_000
 
 
 def serve(
