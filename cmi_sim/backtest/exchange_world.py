@@ -19,7 +19,7 @@ from cmi_sim.api.service import STREAM_PATH, ExchangeService
 from cmi_sim.api.streams import Subscription
 from cmi_sim.api.wire import KEEPALIVE
 from cmi_sim.backtest.router import ConnectionRefused, Reply, StreamReply, World
-from cmi_sim.engine import event_record
+from cmi_sim.exchange.event_lines import EventLineEncoder
 from cmi_sim.sessions import load_session
 from cmi_sim.simulation import Simulation
 
@@ -121,9 +121,8 @@ class ExchangeWorld:
     def result(self) -> dict[str, Any]:
         exchange = self.simulation.exchange
         if self.events_path is not None:
-            encode = json.JSONEncoder(separators=(",", ":")).encode
             with self.events_path.open("w") as out:
-                out.writelines(encode(event_record(event)) + "\n" for event in exchange.log)
+                out.writelines(EventLineEncoder().lines(exchange.log))
         accounts = exchange.accounts.usernames()
         traders = [name for name in accounts if name not in self.market_accounts]
         pnl = self.final_pnl if self.final_pnl is not None else {a: exchange.pnl(a) for a in exchange.ledger.accounts()}
