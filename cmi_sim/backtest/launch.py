@@ -13,7 +13,14 @@ from typing import Any, Callable
 
 from cmi_sim.backtest.config import RunConfig, parse_start_ns
 from cmi_sim.backtest.parent import run_in_child
-from cmi_sim.backtest.report import build_summary, choose_user, settings_hash, versions, write_tables
+from cmi_sim.backtest.report import (
+    build_summary,
+    choose_user,
+    prepare_in_background,
+    settings_hash,
+    versions,
+    write_tables,
+)
 from cmi_sim.exchange import format_timestamp
 from cmi_sim.sessions import DEFAULT_SESSION, Session, load_session
 
@@ -146,8 +153,10 @@ def run_backtest(options: BacktestOptions,
             on_progress(min(1.0, max(0.0, done)))
 
     started = time.monotonic()
+    imports = prepare_in_background()
     result = run_in_child(config, wall_limit_s=options.wall_limit_s, workdir=run_dir, on_poll=poll)
     wall_s = time.monotonic() - started
+    imports.join()  # a module half-imported on another thread must not be used
     end_ns = session.open_ns + round(config.duration_s * 1e9)
     world = result.get("world") or {}
     user = choose_user(world, options.user or ("backtest-bot" if options.entry else None))
