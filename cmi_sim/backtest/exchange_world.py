@@ -30,7 +30,12 @@ STREAM_HEADERS = {"Content-Type": "text/event-stream; charset=utf-8", "Cache-Con
 
 
 class SubscriptionStream:
-    """The server side of one SSE response in virtual time (the `ByteStream` the transport reads)."""
+    """The server side of one SSE response in virtual time (the `ByteStream` the transport reads).
+
+    A read waits on an event that the subscription sets when frames arrive. For the keep-alive and the
+    read timeout it keeps one alarm timer, moved only when it would ring too late: a busy stream (a
+    frame per book change) then waits without creating a timeout per read.
+    """
 
     def __init__(self, service: ExchangeService, subscription: Subscription, ctx: Any) -> None:
         self._service = service
@@ -38,6 +43,8 @@ class SubscriptionStream:
         self._ctx = ctx
         self._event = ctx.event()
         self._last_sent = ctx.now_ns()
+        self._alarm: Any = None
+        self._alarm_ns: int | None = None  # when the armed alarm rings; None when none is armed
         subscription.waker = self._event.set
 
     def read(self, timeout_s: float | None) -> bytes | None:
@@ -52,18 +59,32 @@ class SubscriptionStream:
                 return b""
             now = now_ns()
             ping_at = self._last_sent + KEEPALIVE_NS
-            wake_at = ping_at if deadline is None else min(ping_at, deadline)
-            event.clear()
-            if event.wait(max(0, wake_at - now) / 1e9):
-                continue
-            now = now_ns()
             if now >= ping_at:
                 self._last_sent = now
                 return KEEPALIVE
             if deadline is not None and now >= deadline:
                 return None
+            self._ring_by(ping_at if deadline is None else min(ping_at, deadline))
+            event.clear()
+            event.wait()
+
+    def _ring_by(self, t_ns: int) -> None:
+        """Make sure the alarm rings no later than `t_ns` (an earlier ring just makes read() look again)."""
+        if self._alarm_ns is not None and self._alarm_ns <= t_ns:
+            return
+        if self._alarm is not None:
+            self._alarm.stop()
+        self._alarm_ns = t_ns
+        self._alarm = self._ctx.call_at(t_ns, self._on_alarm)
+
+    def _on_alarm(self) -> None:
+        self._alarm_ns = None
+        self._event.set()
 
     def close(self) -> None:
+        if self._alarm is not None:
+            self._alarm.stop()
+            self._alarm_ns = None
         self._service.close_stream(self._subscription)
 
 

@@ -92,6 +92,13 @@ class WorldContext:
     def sleep(self, seconds: float, priority: int = PRIORITY_WORLD) -> None:
         self.runtime.sleep_until(self.now_ns() + round(seconds * _NS), priority)
 
+    def call_at(self, t_ns: int, callback: Callable[[], Any]) -> Any:
+        """Call ``callback()`` from the loop at virtual epoch time ``t_ns``; returns the timer
+        (``stop()`` cancels it)."""
+        timer = self.runtime.loop.timer_ns(t_ns - self.now_ns())
+        timer.start(callback)
+        return timer
+
     def event(self) -> Any:
         """A gevent Event (a cooperative waker for stream subscriptions)."""
         import gevent.event

@@ -218,3 +218,52 @@ def test_one_request_per_second_rule_is_counted_in_virtual_time(tmp_path, clean_
     else:
         assert statuses.count("429") == run["summary"]["rate_violations"]  # every breach refused
         assert statuses.count("200") == 40 - statuses.count("429")
+
+
+QUIET_STREAM_BOT = '''
+import time
+import requests
+
+URL = "http://cmi.example/api"
+token = requests.post(URL + "/user/authenticate", json={"username": "quiet", "password": "pw"}).headers["Authorization"]
+headers = {"Authorization": token, "Accept": "text/event-stream; charset=utf-8"}
+start = time.time()
+pings = []
+with requests.get(URL + "/market/stream", headers=headers, stream=True, timeout=30) as response:
+    for chunk in response.iter_content(chunk_size=None):
+        if chunk.startswith(b": ping"):
+            pings.append(round(time.time() - start, 3))
+            if len(pings) == 3:
+                break
+print("pings", *pings, flush=True)
+opened = time.time()
+try:
+    with requests.get(URL + "/market/stream", headers=headers, stream=True, timeout=4) as response:
+        for chunk in response.iter_content(chunk_size=None):
+            pass
+except requests.ConnectionError:
+    print("timed_out_after", round(time.time() - opened, 3), flush=True)
+while True:
+    time.sleep(60)
+'''
+
+
+def test_quiet_stream_gets_keepalives_every_10_s_and_honours_the_read_timeout(tmp_path, clean_env):
+    """With no market, nothing changes: the stream sends a `: ping` every 10 virtual seconds, and a read
+    timeout shorter than that ends the read as a real server would."""
+    from cmi_sim.sessions.session import _builtin_dirs
+
+    manifest = (_builtin_dirs()["synthetic"] / "session.toml").read_text()
+    market = manifest[manifest.index("[market]"):manifest.index("[rules]")]
+    session = tmp_path / "quiet"
+    session.mkdir()
+    (session / "session.toml").write_text(manifest.replace(market, '[market]\nkind = "none"\n\n')
+                                          .replace('name = "synthetic"', 'name = "quiet"'))
+    (tmp_path / "quiet_bot.py").write_text(QUIET_STREAM_BOT)
+    done, run = backtest(str(tmp_path / "quiet_bot.py"), "--session", str(session), "--until", "5m",
+                         out=tmp_path / "run", env=clean_env)
+    assert done.returncode == 0, done.stderr
+    lines = (tmp_path / "run" / "bot.stdout").read_text().splitlines()
+    # the stream opened 1 ms (one request's latency) after `start`; the pings follow every 10 s
+    assert lines[0] == "pings 10.001 20.001 30.001"
+    assert lines[1] == "timed_out_after 4.001"
