@@ -45,6 +45,10 @@ class MatchingEngine:
         if self_trade not in (SELF_TRADE_ALLOW, SELF_TRADE_PREVENT):
             raise ValueError(f"self_trade must be 'allow' or 'prevent', got {self_trade!r}")
         self.books: dict[str, OrderBook] = {p: OrderBook(p) for p in products}
+        # product -> (None, bids, asks): indexed by a side, BUY (1) gives the bids and SELL (-1) the asks,
+        # so the hot paths find a side with one subscript instead of a comparison and an attribute.
+        self._sides: dict[str, tuple[None, BookSide, BookSide]] = {
+            p: (None, book.bids, book.asks) for p, book in self.books.items()}
         self.prevent_self_trade = self_trade == SELF_TRADE_PREVENT
         # Bound __next__ methods: the cheapest way to draw the next number on the hot path.
         self._next_seq = (sequence if sequence is not None else itertools.count(1)).__next__
@@ -59,40 +63,37 @@ class MatchingEngine:
         """Enter a GTC limit order: match it against the best opposite prices, FIFO within a level, at the
         resting orders' prices; the remainder rests. Returns [OrderAccepted, Fill..., (self-trade
         cancels)] or [OrderRejected]. O(log L + fills)."""
-        book = self.books.get(product)
-        if book is None or type(side) is not int or (side != 1 and side != -1) or type(price) is not int \
-                or price <= 0 \
-                or type(volume) is not int or volume <= 0:
+        sides = self._sides.get(product)
+        if sides is None or type(price) is not int or type(volume) is not int or type(side) is not int \
+                or price <= 0 or volume <= 0 or (side != 1 and side != -1):
             return [self._rejection(ts, owner, product, side, price, volume)]
         order_id = self._next_id()
         accepted = _new(OrderAccepted, (self._next_seq(), ts, order_id, owner, product, side, price, volume))
         events: list[Event] = [accepted]
-        remaining = volume
-        if side == 1:  # BUY
-            opposite, own_side = book.asks, book.bids
-        else:
-            opposite, own_side = book.bids, book.asks
+        opposite = sides[-side]
         keys = opposite.keys
-        if keys and keys[0] <= price * opposite.sign:
-            remaining = self._match(ts, accepted, opposite, events)
-        if remaining:
-            # Rest the remainder: its static fields live in the accepted event, its open volume in the level.
-            levels = own_side.levels
-            level = levels.get(price)
-            if level is None:
-                level = own_side.add_level(price)
-            level.orders[order_id] = remaining
-            level.volume += remaining
-            self._orders[order_id] = accepted
-            self._by_owner[owner][order_id] = accepted
+        # The opposite side's keys are price * its sign, and its sign is this order's side.
+        if keys and keys[0] <= price * side:
+            volume = self._match(ts, accepted, opposite, events)
+            if not volume:
+                return events
+        # Rest the remainder: its static fields live in the accepted event, its open volume in the level.
+        own_side = sides[side]
+        level = own_side.levels.get(price)
+        if level is None:
+            level = own_side.add_level(price)
+        level.orders[order_id] = volume
+        level.volume += volume
+        self._orders[order_id] = accepted
+        self._by_owner[owner][order_id] = accepted
         return events
 
     def _match(self, ts: int, taker: OrderAccepted, opposite: BookSide, events: list[Event]) -> int:
         """Fill `taker` against `opposite` as far as its limit allows; returns the volume left."""
         next_seq = self._next_seq
         _, _, taker_id, owner, product, side, price, remaining = taker
-        levels, keys, sign = opposite.levels, opposite.keys, opposite.sign
-        limit_key = price * sign
+        levels, keys = opposite.levels, opposite.keys
+        limit_key = price * side
         orders = self._orders
         by_owner = self._by_owner
         prevent = self.prevent_self_trade
@@ -100,35 +101,36 @@ class MatchingEngine:
             key = keys[0]
             if key > limit_key:
                 break
-            level = levels[key * sign]
+            level = levels[key * side]
+            level_price = level.price
             queue = level.orders
             while queue:
                 maker_id, maker_remaining = next(iter(queue.items()))  # time priority: oldest first
-                maker = orders[maker_id]
-                if prevent and maker.owner == owner:
+                maker_owner = orders[maker_id][3]
+                if prevent and maker_owner == owner:
                     del queue[maker_id]
                     level.volume -= maker_remaining
                     del orders[maker_id]
                     del by_owner[owner][maker_id]
-                    events.append(_new(OrderCancelled, (next_seq(), ts, maker_id, owner, product, maker.side,
-                                                        level.price, maker_remaining, "self_trade")))
+                    events.append(_new(OrderCancelled, (next_seq(), ts, maker_id, owner, product, -side,
+                                                        level_price, maker_remaining, "self_trade")))
                     continue
                 qty = remaining if remaining < maker_remaining else maker_remaining
                 maker_remaining -= qty
                 level.volume -= qty
                 remaining -= qty
-                events.append(_new(Fill, (next_seq(), ts, product, level.price, qty, taker_id, owner, maker_id,
-                                          maker.owner, side, maker_remaining)))
+                events.append(_new(Fill, (next_seq(), ts, product, level_price, qty, taker_id, owner, maker_id,
+                                          maker_owner, side, maker_remaining)))
                 if maker_remaining:
                     queue[maker_id] = maker_remaining
                 else:
                     del queue[maker_id]
                     del orders[maker_id]
-                    del by_owner[maker.owner][maker_id]
+                    del by_owner[maker_owner][maker_id]
                 if not remaining:
                     break
             if not queue:
-                del levels[level.price]
+                del levels[level_price]
                 del keys[0]
             if not remaining:
                 break
@@ -138,14 +140,13 @@ class MatchingEngine:
         """Cancel a resting order by id. With `owner`, someone else's order is reported as unknown, so
         callers never learn about other owners' orders. O(1) amortised."""
         order = self._orders.get(order_id)
-        if order is None or (owner is not None and order.owner != owner):
-            return [_new(CancelRejected, (self._next_seq(), ts, order_id, owner or "", UNKNOWN_ORDER,
-                                          "no such open order"))]
+        if order is None:
+            return [self._unknown_order(ts, order_id, owner)]
         _, _, _, order_owner, product, side, price, _ = order
-        book = self.books[product]
-        book_side = book.bids if side == BUY else book.asks
-        levels = book_side.levels
-        level = levels[price]
+        if owner is not None and order_owner != owner:
+            return [self._unknown_order(ts, order_id, owner)]
+        book_side = self._sides[product][side]
+        level = book_side.levels[price]
         queue = level.orders
         remaining = queue.pop(order_id)
         level.volume -= remaining
@@ -162,11 +163,9 @@ class MatchingEngine:
         rest to the back. With `owner`, someone else's order is reported as unknown. O(1)."""
         order = self._orders.get(order_id)
         if order is None or (owner is not None and order.owner != owner):
-            return [_new(CancelRejected, (self._next_seq(), ts, order_id, owner or "", UNKNOWN_ORDER,
-                                          "no such open order"))]
+            return [self._unknown_order(ts, order_id, owner)]
         _, _, _, order_owner, product, side, price, _ = order
-        book = self.books[product]
-        level = (book.bids if side == BUY else book.asks).levels[price]
+        level = self._sides[product][side].levels[price]
         queue = level.orders
         remaining = queue[order_id]
         if type(new_remaining) is not int or not 0 < new_remaining < remaining:
@@ -274,6 +273,9 @@ class MatchingEngine:
         _, ts, order_id, owner, product, side, price, volume = order
         remaining = self.books[product].side(side).levels[price].orders[order_id]
         return _new(OrderView, (order_id, owner, product, side, price, volume, remaining, ts))
+
+    def _unknown_order(self, ts: int, order_id: int, owner: str | None) -> CancelRejected:
+        return _new(CancelRejected, (self._next_seq(), ts, order_id, owner or "", UNKNOWN_ORDER, "no such open order"))
 
     def _rejection(self, ts: int, owner: str, product: str, side: int, price: int, volume: int) -> OrderRejected:
         if product not in self.books:
