@@ -33,6 +33,9 @@ ORDERING CONTRACT (what makes a run reproducible; tested in tests/backtest/test_
   finish (the interpreter's shutdown rule); then the result is written and the process leaves
   with ``os._exit`` (a normal shutdown would wait on green threads that can no longer run).
 - Request latency: ``sleep(latency/2)``, the handler, ``sleep(latency/2)``.
+- A sleep that nothing could interrupt (no callback runnable, no live timer due at or before its
+  end) moves the clock without switching to the hub (``VirtualLoop.fast_forward``): the same
+  events in the same order, without a round trip through the loop.
 """
 
 from __future__ import annotations
@@ -52,7 +55,7 @@ from cmi_sim.backtest.clocks import REAL, VirtualClock, install_clocks, sweep_mo
 from cmi_sim.backtest.config import RunConfig
 from cmi_sim.backtest.entropy import install_entropy
 from cmi_sim.backtest.router import World
-from cmi_sim.backtest.vloop import PRIORITY_WORLD, VirtualLoop
+from cmi_sim.backtest.vloop import PRIORITY_WORLD, VirtualLoop, seconds_to_ns
 from cmi_sim.exchange.timestamps import format_timestamp
 
 __all__ = ["VirtualRuntime", "WorldContext", "PRIORITY_END", "EXIT_OK", "EXIT_BOT_ERROR", "EXIT_WATCHDOG"]
@@ -142,16 +145,18 @@ class VirtualRuntime:
         self._gevent = gevent
 
         hub = self.hub
+        sleep = _fast_forwarding_sleep(hub, self.loop, gevent.sleep)
         self.clock = VirtualClock(
             self.loop,
             self.start_ns,
             busy_wait_reads=self.config.busy_wait_reads,
-            sleep=gevent.sleep,
+            sleep=sleep,
             in_hub=lambda: gevent.getcurrent() is hub,
         )
         swaps = install_clocks(self.clock)
         real_sleep = monkey.get_original("time", "sleep")
-        swaps[id(real_sleep)] = (real_sleep, gevent.sleep)
+        time.sleep = sleep
+        swaps[id(real_sleep)] = (real_sleep, sleep)
         swaps.update(install_entropy(self.config.seed))
 
         import requests  # noqa: F401 - loaded before the sweep so its captured clocks are swept
@@ -161,7 +166,7 @@ class VirtualRuntime:
 
         self.transport = InProcessTransport(
             self._no_router,
-            sleep=gevent.sleep,
+            sleep=sleep,
             now_ns=self.clock.now_ns,
             latency_ns=round(self.config.latency_ms * 1_000_000),
             same_instant_budget=self.config.same_instant_budget,
@@ -396,6 +401,19 @@ class VirtualRuntime:
                 except Exception:  # noqa: BLE001
                     pass
             self._real_exit(exit_code)
+
+
+def _fast_forwarding_sleep(hub: Any, loop: VirtualLoop, gevent_sleep: Callable[..., None]) -> Callable[..., None]:
+    """``gevent.sleep``, except that a sleep nothing could interrupt just moves the clock (see the
+    ordering contract). Most request latencies are such sleeps."""
+    from greenlet import getcurrent
+
+    def sleep(seconds: float = 0, ref: bool = True) -> None:
+        if seconds > 0 and ref and getcurrent() is not hub and loop.fast_forward(loop.now_ns + seconds_to_ns(seconds)):
+            return
+        gevent_sleep(seconds, ref)
+
+    return sleep
 
 
 def _bot_traceback(exc: BaseException) -> str:

@@ -109,3 +109,51 @@ def test_errors_in_callbacks_go_to_the_error_handler_and_the_loop_goes_on() -> N
     loop.timer(1).start(lambda: seen.append("after"))
     loop.run()
     assert seen == [ZeroDivisionError, "after"]
+
+
+def test_fast_forward_moves_the_clock_only_when_nothing_could_run_first() -> None:
+    loop = VirtualLoop()
+    later = loop.timer(5.0)
+    later.start(lambda: None)
+    assert loop.fast_forward(4_000_000_000) and loop.now_ns == 4_000_000_000  # the timer at 5 s is later
+    assert not loop.fast_forward(5_000_000_000)  # a timer due at the same instant may have to go first
+    assert not loop.fast_forward(6_000_000_000) and loop.now_ns == 4_000_000_000
+    later.stop()  # a stopped timer's stale heap entry no longer counts
+    assert loop.fast_forward(6_000_000_000) and loop.now_ns == 6_000_000_000
+    loop.run_callback(lambda: None)
+    assert not loop.fast_forward(7_000_000_000)  # a runnable callback runs before time moves
+    loop.run()
+    assert loop.fast_forward(7_000_000_000) and loop.progress == 4  # three jumps and one callback
+
+
+def test_fast_forwarded_sleeps_keep_the_order_of_events() -> None:
+    """Greenlets sleeping through the fast-forwarding sleep wake in the same order, at the same virtual
+    times, as with plain gevent sleeps (the same script in a child process, both ways)."""
+    import subprocess
+    import sys
+
+    script = '''
+import sys
+import gevent
+from cmi_sim.backtest.vloop import VirtualLoop
+gevent.config.loop = VirtualLoop
+import gevent.hub
+from cmi_sim.backtest.runtime import _fast_forwarding_sleep
+hub = gevent.get_hub()
+sleep = _fast_forwarding_sleep(hub, hub.loop, gevent.sleep) if sys.argv[1] == "fast" else gevent.sleep
+log = []
+def worker(name, pauses):
+    for pause in pauses:
+        sleep(pause)
+        log.append((name, hub.loop.now_ns))
+        if name == "b":
+            gevent.spawn(lambda: log.append(("spawned", hub.loop.now_ns)))
+gevent.joinall([gevent.spawn(worker, "a", [0.001, 0.5, 0.0005, 2]), gevent.spawn(worker, "b", [0.25, 0.25, 1]),
+                gevent.spawn(worker, "c", [3])])
+print(log, hub.loop.n_iterations)
+'''
+    outputs = [subprocess.run([sys.executable, "-c", script, mode], capture_output=True, text=True, check=True).stdout
+               for mode in ("fast", "plain")]
+    (fast_log, fast_iterations), (plain_log, plain_iterations) = (out.rsplit(" ", 1) for out in outputs)
+    assert fast_log == plain_log and "('c', 3000000000)" in fast_log
+    assert int(fast_iterations) < int(plain_iterations)  # some sleeps did skip the loop
