@@ -18,6 +18,7 @@ the fill model and what the bot did in between.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from operator import ne
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ from replay.fills import (
     check_fill_model,
     initial_ahead,
 )
-from replay.timeline import Levels, Timeline, load_timeline
+from replay.timeline import Side, Timeline, load_timeline
 
 ACCOUNT = "replay"
 _NEVER = 1 << 63
@@ -56,10 +57,10 @@ class ReplayMarket:
         self.fill_model = check_fill_model(fill_model)
         self.account = account
         self.on_book = on_book
-        self._books, self._trades = timeline.books, timeline.trades
+        self._book_times, self._trades = timeline.book_times, timeline.trades
         self._i = self._j = 0
         products = list(exchange.products)
-        self._shown: dict[str, tuple[Levels, Levels]] = {p: ({}, {}) for p in products}
+        self._shown: dict[str, tuple[Side, Side]] = {p: ((), ()) for p in products}  # without repeated prices
         # the replay account's resting orders: (product, side) -> price -> {order id: remaining}, FIFO
         self._resting: dict[tuple[str, int], dict[int, dict[int, int]]] = {
             (p, s): {} for p in products for s in (BUY, SELL)}
@@ -95,7 +96,7 @@ class ReplayMarket:
 
     def describe(self) -> dict[str, Any]:
         """For reports: what was replayed and under which fill model."""
-        return {"kind": "replay", "fill_model": self.fill_model, "books": len(self._books),
+        return {"kind": "replay", "fill_model": self.fill_model, "books": len(self._book_times),
                 "trades": len(self._trades), "books_applied": self.books_applied,
                 "trades_applied": self.trades_applied}
 
@@ -108,12 +109,12 @@ class ReplayMarket:
             return None
         if now_ns < self.open_ns:
             return self.open_ns
-        books, trades = self._books, self._trades
-        nb, nt = len(books), len(trades)
+        timeline, times, trades = self.timeline, self._book_times, self._trades
+        nb, nt = len(times), len(trades)
         i, j = self._i, self._j
         apply_book, on_book = self._apply_book, self.on_book
         while True:
-            tb = books[i][0] if i < nb else _NEVER
+            tb = times[i] if i < nb else _NEVER
             tt = trades[j][0] if j < nt else _NEVER
             if tt <= tb:
                 if tt > now_ns:
@@ -123,22 +124,20 @@ class ReplayMarket:
             else:
                 if tb > now_ns:
                     break
-                _, product, bids, asks = books[i]
-                apply_book(now_ns, product, bids, asks)
+                product = timeline.book_products[i]
+                apply_book(now_ns, product, timeline.book_bids[i], timeline.book_asks[i])
                 i += 1
                 if on_book is not None:
                     on_book(product, now_ns)
         self._i, self._j = i, j
-        wake = min(books[i][0] if i < nb else _NEVER, trades[j][0] if j < nt else _NEVER)
+        wake = min(times[i] if i < nb else _NEVER, trades[j][0] if j < nt else _NEVER)
         return None if wake >= self.close_ns else wake
 
     # -- books ------------------------------------------------------------------------------------
 
-    def _apply_book(self, now: int, product: str, bids: Levels, asks: Levels) -> None:
+    def _apply_book(self, now: int, product: str, bids: Side, asks: Side) -> None:
         self.books_applied += 1
-        shown = self._shown
-        old_bids, old_asks = shown[product]
-        shown[product] = (bids, asks)
+        old_bids, old_asks = self._shown[product]
         traded = self._traded.pop(product, None)
         recheck = product in self._hidden
         if recheck:
@@ -146,49 +145,70 @@ class ReplayMarket:
         # Shrink before growing, so a level that moves never meets its old self across the spread:
         # shrinks happen as levels are compared, growth waits for both sides.
         grow: list[tuple[LevelKey, int]] = []
-        if recheck or old_bids != bids:
-            self._reconcile(now, product, BUY, old_bids, bids, traded, recheck, grow)
-        if recheck or old_asks != asks:
-            self._reconcile(now, product, SELL, old_asks, asks, traded, recheck, grow)
+        if recheck or bids is not old_bids:  # a side whose text repeats is the same tuple
+            bids = self._reconcile(now, product, BUY, old_bids, bids, traded, recheck, grow)
+        if recheck or asks is not old_asks:
+            asks = self._reconcile(now, product, SELL, old_asks, asks, traded, recheck, grow)
+        self._shown[product] = (bids, asks)
         if len(grow) > 1:
             grow.sort(key=lambda item: (item[0][1], -item[0][1] * item[0][2]))
         for key, volume in grow:
             self._grow(now, key, volume)
 
-    def _reconcile(self, now: int, product: str, side: int, old: Levels, new: Levels,
-                   traded: dict[int, int] | None, recheck: bool, grow: list[tuple[LevelKey, int]]) -> None:
-        """Bring the replay's orders on one side to the snapshot `new` (previous snapshot `old`): shrink
-        now, list the growth in `grow`."""
-        prices = {price for price, _ in old.items() ^ new.items()}
+    def _reconcile(self, now: int, product: str, side: int, old: Side, new: Side,
+                   traded: dict[int, int] | None, recheck: bool, grow: list[tuple[LevelKey, int]]) -> Side:
+        """Bring the replay's orders on one side to the snapshot `new` (shown before: `old`): shrink now,
+        list the growth in `grow`. Returns `new` as it is shown from now on (a repeated price once)."""
+        if not recheck and len(new) == len(old):
+            # Most updates change one level's volume: one position differs, at the same price (and `old`
+            # repeats no price, so neither does `new`).
+            changed = list(map(ne, new, old))
+            differing = changed.count(True)
+            if differing == 0:
+                return new
+            if differing == 1:
+                at = changed.index(True)
+                price, after = new[at]
+                old_price, before = old[at]
+                if price == old_price:
+                    self._reconcile_level(now, product, side, price, before, after, traded, grow)
+                    return new
+        old_levels, new_levels = dict(old), dict(new)
+        prices = {price for price, _ in old_levels.items() ^ new_levels.items()}
         if recheck:
-            prices.update(new)
-        consumed_by_level, bots = self._consumed, self._bots
-        resting = self._resting[product, side]
+            prices.update(new_levels)
         for price in prices:
-            after = new.get(price, 0)
-            target = after
-            if consumed_by_level or bots:  # only once the bot has taken or joined replayed volume
-                before = old.get(price, 0)
-                key = (product, side, price)
-                consumed = consumed_by_level.get(key, 0)
-                if consumed and before > after:
-                    consumed = max(0, consumed - (before - after))  # the real market used it up as well
-                if after == 0:
-                    consumed = 0
-                if consumed:
-                    consumed_by_level[key] = consumed
-                    target = max(0, after - consumed)
-                else:
-                    consumed_by_level.pop(key, None)
-                if key in bots:
-                    traded_here = traded.get(price, 0) if traded else 0
-                    self._level_changed(key, before - traded_here, after)
-            orders = resting.get(price)
-            current = sum(orders.values()) if orders else 0
-            if current > target and orders:
-                self._shrink(now, orders, current - target)
-            elif current < target:
-                grow.append(((product, side, price), target - current))
+            self._reconcile_level(now, product, side, price, old_levels.get(price, 0), new_levels.get(price, 0),
+                                  traded, grow)
+        return new if len(new_levels) == len(new) else tuple(new_levels.items())
+
+    def _reconcile_level(self, now: int, product: str, side: int, price: int, before: int, after: int,
+                         traded: dict[int, int] | None, grow: list[tuple[LevelKey, int]]) -> None:
+        """The recorded level at `price` went from `before` to `after`: shrink the replay's orders there
+        now, or list their growth in `grow`."""
+        target = after
+        consumed_by_level, bots = self._consumed, self._bots
+        if consumed_by_level or bots:  # only once the bot has taken or joined replayed volume
+            key = (product, side, price)
+            consumed = consumed_by_level.get(key, 0)
+            if consumed and before > after:
+                consumed = max(0, consumed - (before - after))  # the real market used it up as well
+            if after == 0:
+                consumed = 0
+            if consumed:
+                consumed_by_level[key] = consumed
+                target = max(0, after - consumed)
+            else:
+                consumed_by_level.pop(key, None)
+            if key in bots:
+                traded_here = traded.get(price, 0) if traded else 0
+                self._level_changed(key, before - traded_here, after)
+        orders = self._resting[product, side].get(price)
+        current = sum(orders.values()) if orders else 0
+        if current > target and orders:
+            self._shrink(now, orders, current - target)
+        elif current < target:
+            grow.append(((product, side, price), target - current))
 
     def _shrink(self, now: int, orders: dict[int, int], volume: int) -> None:
         """Take `volume` off one level of the replay's orders (`orders`: id -> open volume, FIFO)."""
@@ -345,7 +365,7 @@ class ReplayMarket:
             return
         key = (product, side, price)
         level = self._bots.setdefault(key, {})
-        shown = self._shown[product][0 if side == BUY else 1].get(price, 0)
+        shown = dict(self._shown[product][0 if side == BUY else 1]).get(price, 0)
         visible = max(0, shown - self._consumed.get(key, 0))
         previous = next(reversed(level.values())) if level else 0
         level[accepted.order_id] = initial_ahead(self.fill_model, visible, previous)

@@ -1,116 +1,232 @@
 """A recording as the replay market consumes it: books and trades in exchange time, prices in ticks.
 
 Lean tuples instead of DataFrames: a 24-hour recording has hundreds of thousands of books, and the
-replay touches each once.
+replay touches each once. A book side is a tuple of (price, volume) pairs as recorded, best first; a
+side whose text repeats the product's previous one is that same tuple, so the replay tells an unchanged
+side by identity and a changed level by comparing positions.
+
+What is kept is tuples of ints, strings and such tuples, the books as columns (times, products, bids,
+asks) rather than a tuple per book: the cyclic GC stops tracking such a tuple once it has seen what
+it holds, so the recording is neither rescanned while it loads nor by the full collections that come
+while the replay runs (a list of half a million books, or a tuple holding dicts, would be traversed by
+every one of them).
 """
 
 from __future__ import annotations
 
-import gc
 import json
 import re
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
-from operator import itemgetter
+from itertools import islice
+from operator import itemgetter, le
 from pathlib import Path
 
 from replay.format import BOOKS, TRADES
 from replay.reader import clock_anchor, iter_lines, iter_rows, read_manifest
 
 Levels = dict[int, int]  # price in ticks -> volume, best first
+Side = tuple[tuple[int, int], ...]  # (price in ticks, volume) pairs as recorded, best first
 Book = tuple[int, str, Levels, Levels]  # (ts, product, bids, asks)
 TapeTrade = tuple[int, str, str, str, int, int]  # (ts, product, buyer, seller, volume, price in ticks)
 
 
 @dataclass(frozen=True)
 class Timeline:
-    books: list[Book]
-    trades: list[TapeTrade]
+    book_times: tuple[int, ...]
+    book_products: tuple[str, ...]
+    book_bids: tuple[Side, ...]
+    book_asks: tuple[Side, ...]
+    trades: tuple[TapeTrade, ...]
     skipped: int  # rows of products the exchange does not list
 
     @property
+    def books(self) -> list[Book]:
+        """Each book with dict sides (a price recorded twice in a side keeps its last volume)."""
+        return [(ts, product, dict(bids), dict(asks))
+                for ts, product, bids, asks in zip(self.book_times, self.book_products, self.book_bids,
+                                                   self.book_asks)]
+
+    @property
     def first_ns(self) -> int | None:
-        times = [seq[0][0] for seq in (self.books, self.trades) if seq]
-        return min(times) if times else None
+        return min(self.book_times[:1] + tuple(trade[0] for trade in self.trades[:1]), default=None)
 
     @property
     def last_ns(self) -> int | None:
-        times = [seq[-1][0] for seq in (self.books, self.trades) if seq]
-        return max(times) if times else None
+        return max(self.book_times[-1:] + tuple(trade[0] for trade in self.trades[-1:]), default=None)
 
 
 def _ticks(levels: list[list[float]], tick: int) -> Levels:
     return {round(p / tick): round(v) for p, v in levels}
 
 
+def _in_ticks(levels: list[list[float]], tick: int) -> Side:
+    return tuple(_ticks(levels, tick).items())
+
+
 # A book line exactly as the writer writes it with whole numbers: only digits, commas and brackets in the
-# levels. Such a line is parsed side by side, and a side whose text repeats the product's previous one
-# (most updates change one level on one side) reuses that side's levels instead of parsing them again.
-_WRITTEN_BOOK = re.compile(r'\{"recv_ns":([1-9][0-9]*),"product":"([A-Za-z0-9_]+)",'
-                           r'"bids":(\[[0-9,\[\]]*\]),"asks":(\[[0-9,\[\]]*\])\}').fullmatch
-_scan = json.JSONDecoder().scan_once
+# levels (`_WrittenSides` checks their shape). The whole file is matched at once when every line is such
+# a line (one C pass instead of a Python step per line); otherwise line by line.
+_WRITTEN_BOOK = (r'^\{"recv_ns":([1-9][0-9]*),"product":"([A-Za-z0-9_]+)",'
+                 r'"bids":(\[[0-9,\[\]]*\]),"asks":(\[[0-9,\[\]]*\])\}$')
+_written_line = re.compile(_WRITTEN_BOOK).fullmatch
+_written_lines = re.compile(_WRITTEN_BOOK, re.MULTILINE).findall
+_written_level = re.compile(r"(0|[1-9][0-9]*),(0|[1-9][0-9]*)").fullmatch
 
 
-def _levels(text: str) -> Levels | None:
-    try:
-        value, end = _scan(text, 0)
-    except (StopIteration, ValueError):
-        return None
-    return dict(value) if end == len(text) else None
+class _LevelPairs(dict):
+    """The text of one written level ("price,volume") -> (price, volume): each distinct level is parsed
+    once, and equal levels share one tuple. ValueError for text that is not two JSON whole numbers."""
 
-
-class _WrittenBooks:
-    """`fast` parser of `iter_rows` for books: (recv_ns, product, bids, asks) with levels in whole ticks,
-    or None for a line the general path must take (a product with a tick size other than 1, floats...)."""
-
-    def __init__(self, tick_sizes: Mapping[str, int]) -> None:
-        self.tick_sizes = tick_sizes
-        self.previous: dict[str, tuple[str, Levels, str, Levels]] = {}
-
-    def __call__(self, line: str) -> tuple[int, str, Levels, Levels] | None:
-        match = _WRITTEN_BOOK(line)
+    def __missing__(self, text: str) -> tuple[int, int]:
+        match = _written_level(text)
         if match is None:
-            return None
-        recv, product, bids_text, asks_text = match.groups()
-        if self.tick_sizes.get(product) != 1:
-            return None
+            raise ValueError(f"not a written level: {text!r}")
+        pair = self[text] = (int(match[1]), int(match[2]))
+        return pair
+
+
+class _WrittenSides:
+    """The sides of written book lines; a side whose text repeats the product's previous one is that
+    tuple again (most updates change one level on one side)."""
+
+    def __init__(self) -> None:
+        self.pairs = _LevelPairs()
+        self.previous: dict[str, tuple[str, Side, str, Side]] = {}
+
+    def __call__(self, product: str, bids_text: str, asks_text: str) -> tuple[Side, Side]:
+        """ValueError unless both texts are JSON lists of [whole number, whole number]."""
         previous = self.previous.get(product)
         if previous is not None and previous[0] == bids_text:
-            bids: Levels | None = previous[1]
+            bids = previous[1]
         else:
-            bids = _levels(bids_text)
+            bids = self._side(bids_text)
         if previous is not None and previous[2] == asks_text:
-            asks: Levels | None = previous[3]
+            asks = previous[3]
         else:
-            asks = _levels(asks_text)
-        if bids is None or asks is None:
-            return None
+            asks = self._side(asks_text)
         self.previous[product] = (bids_text, bids, asks_text, asks)
-        return int(recv), product, bids, asks
+        return bids, asks
+
+    def _side(self, text: str) -> Side:
+        # `text` holds only digits, commas and brackets: it is a list of pairs exactly when it is "[]" or
+        # "[[" + levels joined by "],[" + "]]", each level "price,volume".
+        if text == "[]":
+            return ()
+        if text[1] != "[" or text[-2] != "]":
+            raise ValueError(f"not a written side: {text!r}")
+        return tuple(map(self.pairs.__getitem__, text[2:-2].split("],[")))
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Loading builds millions of small containers that all live on: the cyclic collector would scan
-    them again and again for nothing (about 15% of the load). Nothing here makes cycles."""
-    enabled = gc.isenabled()
-    gc.disable()
+class _BookColumns:
+    """Books being loaded, as the `Timeline` columns."""
+
+    def __init__(self) -> None:
+        self.times: list[int] = []
+        self.products: list[str] = []
+        self.bids: list[Side] = []
+        self.asks: list[Side] = []
+        self.skipped = 0
+
+    def sorted_by_time(self) -> tuple[tuple[int, ...], tuple[str, ...], tuple[Side, ...], tuple[Side, ...]]:
+        """The columns as tuples in time order (stable: simultaneous books keep their arrival order)."""
+        columns = self.times, self.products, self.bids, self.asks
+        times = self.times
+        if all(map(le, times, islice(times, 1, None))):  # as recorded, normally
+            return tuple(map(tuple, columns))  # type: ignore[return-value]
+        order = sorted(range(len(times)), key=times.__getitem__)
+        return tuple(tuple(column[k] for k in order) for column in columns)  # type: ignore[return-value]
+
+
+def _whole_file_rows(path: Path) -> list[tuple[str, str, str, str]] | None:
+    """(recv_ns, product, bids, asks) texts of every line of `path`, when each is a written book line
+    (None otherwise: a blank or truncated line, other formatting, bad UTF-8, no file...)."""
+    if not path.exists():
+        return None
     try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    rows = _written_lines(text)
+    lines = text.count("\n") + (not text.endswith("\n"))
+    return rows if len(rows) == lines else None
+
+
+def _read_written_books(path: Path, tick_sizes: Mapping[str, int], started: int, anchor: int,
+                        speed: float) -> _BookColumns | None:
+    """The books of a file where every line is a written book line, or None."""
+    rows = _whole_file_rows(path)
+    if rows is None:
+        return None
+    books = _BookColumns()
+    add_time, add_product, add_bids, add_asks = (books.times.append, books.products.append,
+                                                 books.bids.append, books.asks.append)
+    sides = _WrittenSides()
+    try:
+        for recv_ns, product, bids_text, asks_text in rows:
+            bids, asks = sides(product, bids_text, asks_text)
+            tick = tick_sizes.get(product)
+            if tick != 1:
+                if tick is None:
+                    books.skipped += 1
+                    continue
+                bids, asks = _in_ticks(json.loads(bids_text), tick), _in_ticks(json.loads(asks_text), tick)
+            elapsed = int(recv_ns) - started
+            add_time(anchor + (elapsed if speed == 1.0 else round(speed * elapsed)))
+            add_product(product)
+            add_bids(bids)
+            add_asks(asks)
+    except ValueError:
+        return None  # a line only looks written: line by line, where its JSON decides
+    return books
+
+
+def _read_books_by_line(path: Path, tick_sizes: Mapping[str, int], started: int, anchor: int,
+                        speed: float) -> _BookColumns:
+    """The books of any books file: written lines as above, others through JSON."""
+    sides = _WrittenSides()
+
+    def written(line: str) -> tuple[int, str, Side, Side] | None:
+        match = _written_line(line)
+        if match is None:
+            return None
+        recv_ns, product, bids_text, asks_text = match.groups()
+        if tick_sizes.get(product) != 1:
+            return None  # the general path converts or skips it
+        try:
+            return (int(recv_ns), product, *sides(product, bids_text, asks_text))
+        except ValueError:
+            return None
+
+    books = _BookColumns()
+    for row, line in iter_rows(path, written):
+        if type(row) is tuple:  # a written line of a product in whole ticks
+            recv_ns, product, bids, asks = row
+        else:
+            product = row["product"]
+            tick = tick_sizes.get(product)
+            if tick is None:
+                books.skipped += 1
+                continue
+            recv_ns = row["recv_ns"]
+            # Ints already when the line has no '.' (the writer stores whole numbers as ints): checking the
+            # text is far cheaper than checking every parsed number.
+            if tick == 1 and ("." not in line if type(line) is str else b"." not in line):
+                bids, asks = tuple(dict(row["bids"]).items()), tuple(dict(row["asks"]).items())
+            else:
+                bids, asks = _in_ticks(row["bids"], tick), _in_ticks(row["asks"], tick)
+        elapsed = recv_ns - started
+        books.times.append(anchor + (elapsed if speed == 1.0 else round(speed * elapsed)))
+        books.products.append(product)
+        books.bids.append(bids)
+        books.asks.append(asks)
+    return books
 
 
 def load_timeline(path: str | Path, tick_sizes: Mapping[str, int]) -> Timeline:
     """Books (receive times mapped to exchange time) and trades of a recording, each sorted by time
     (stable, so simultaneous books keep their arrival order)."""
-    with _gc_paused():
-        return _load_timeline(Path(path), tick_sizes)
-
-
-def _load_timeline(directory: Path, tick_sizes: Mapping[str, int]) -> Timeline:
+    directory = Path(path)
     manifest = read_manifest(directory)
     speed = float(manifest.get("speed", 1.0))
     skipped = 0
@@ -127,27 +243,8 @@ def _load_timeline(directory: Path, tick_sizes: Mapping[str, int]) -> Timeline:
                        price if tick == 1 and type(price) is int else round(price / tick)))
     anchor = clock_anchor(manifest, pairs)
     started = int(manifest["started_ns"])
-    books: list[Book] = []
-    append = books.append
-    for row, line in iter_rows(directory / BOOKS, _WrittenBooks(tick_sizes)):
-        if type(row) is tuple:  # taken by the fast parser: whole ticks already
-            recv_ns, product, bids, asks = row
-            elapsed = recv_ns - started
-            append((anchor + (elapsed if speed == 1.0 else round(speed * elapsed)), product, bids, asks))
-            continue
-        product = row["product"]
-        tick = tick_sizes.get(product)
-        if tick is None:
-            skipped += 1
-            continue
-        elapsed = row["recv_ns"] - started
-        ts = anchor + (elapsed if speed == 1.0 else round(speed * elapsed))
-        # Ints already when the line has no '.' (the writer stores whole numbers as ints): checking the
-        # text is far cheaper than checking every parsed number.
-        if tick == 1 and ("." not in line if type(line) is str else b"." not in line):
-            append((ts, product, dict(row["bids"]), dict(row["asks"])))
-        else:
-            append((ts, product, _ticks(row["bids"], tick), _ticks(row["asks"], tick)))
-    books.sort(key=itemgetter(0))
+    path = directory / BOOKS
+    books = (_read_written_books(path, tick_sizes, started, anchor, speed)
+             or _read_books_by_line(path, tick_sizes, started, anchor, speed))
     trades.sort(key=itemgetter(0))
-    return Timeline(books, trades, skipped)
+    return Timeline(*books.sorted_by_time(), tuple(trades), skipped + books.skipped)
