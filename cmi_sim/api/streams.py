@@ -1,8 +1,8 @@
 """Per-user Server-Sent-Events streams, fed from the exchange's event stream.
 
 A `Subscription` is a queue of ready-made SSE frames (bytes) plus a waker the transport installs: an
-asyncio event in the live server, a green event in a backtest. The hub renders each change once per
-product and patches in each subscriber's own volumes.
+asyncio event in the live server, a green event in a backtest. The hub tells each product's renderer
+which side of the book every change touched, so a frame re-renders only what moved.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections import deque
 from collections.abc import Callable
 
 from cmi_sim.api.wire import SseBookRenderer, sse_frame, trade_json
-from cmi_sim.engine import OrderAccepted, OrderCancelled, OrderReduced
+from cmi_sim.engine import Fill, OrderAccepted, OrderCancelled, OrderReduced
 from cmi_sim.exchange import Exchange, Trade
 
 MAX_BACKLOG = 20_000  # frames; a subscriber this far behind is dropped and must reconnect
@@ -55,13 +55,19 @@ class StreamHub:
     def __init__(self, exchange: Exchange) -> None:
         self.exchange = exchange
         self._subscriptions: dict[str, list[Subscription]] = {}
+        books, products = exchange.engine.books, exchange.products
+        self._renderers = {symbol: SseBookRenderer(books[symbol], products[symbol].tick_size) for symbol in products}
         exchange.subscribe(self._on_change)
 
     def open(self, user: str) -> Subscription:
         """A new subscription, primed with one `order` event per product (the snapshot)."""
         subscription = Subscription(user)
-        for product in self.exchange.products:
-            subscription.push(self._renderer(product).render(self._own_volumes(user, product)))
+        if not self._subscriptions:  # nobody listened, so no change was reported to the renderers
+            for renderer in self._renderers.values():
+                renderer.everything_changed()
+        own_volumes = self.exchange.engine.own_volumes
+        for product, renderer in self._renderers.items():
+            subscription.push(renderer.render(user, own_volumes(user, product)))
         self._subscriptions.setdefault(user, []).append(subscription)
         return subscription
 
@@ -81,24 +87,22 @@ class StreamHub:
     def count(self) -> int:
         return sum(len(subs) for subs in self._subscriptions.values())
 
-    def _renderer(self, product: str) -> SseBookRenderer:
-        return SseBookRenderer(self.exchange.depth(product), self.exchange.products[product].tick_size)
-
-    def _own_volumes(self, user: str, product: str) -> dict[tuple[int, int], int]:
-        return self.exchange.engine.own_volumes(user, product)
-
     def _on_change(self, events: list, trades: list[Trade]) -> None:
         if not self._subscriptions:
             return
-        changed: dict[str, None] = {}
+        renderers = self._renderers
+        changed: dict[str, SseBookRenderer] = {}  # products with a new book, in the order they changed
         for event in events:
             kind = type(event)
             if kind is OrderAccepted or kind is OrderCancelled or kind is OrderReduced:
-                changed[event.product] = None
-        for product in changed:
-            renderer = self._renderer(product)
+                renderer = changed[event.product] = renderers[event.product]
+                renderer.side_changed(event.side)
+            elif kind is Fill:  # the resting order was on the other side
+                renderers[event.product].side_changed(-event.taker_side)
+        own_volumes = self.exchange.engine.own_volumes
+        for product, renderer in changed.items():
             for user, subs in list(self._subscriptions.items()):
-                frame = renderer.render(self._own_volumes(user, product))
+                frame = renderer.render(user, own_volumes(user, product))
                 for subscription in list(subs):
                     subscription.push(frame)
         if trades:

@@ -8,9 +8,11 @@ are floats; timestamps have exactly nine fractional digits.
 from __future__ import annotations
 
 import json
+from bisect import bisect_left
 from collections.abc import Mapping
 
-from cmi_sim.engine import SIDE_NAMES, Depth, OrderView
+from cmi_sim.engine import BUY, SELL, SIDE_NAMES, Depth, OrderView
+from cmi_sim.engine.book import BookSide, OrderBook
 from cmi_sim.exchange import Trade, format_timestamp
 from cmi_sim.products import Product
 
@@ -81,39 +83,74 @@ def message_json(message: str) -> dict:
 
 
 class SseBookRenderer:
-    """Renders the SSE `order` event of one product's book for many subscribers.
+    """Renders the SSE `order` event of one product, read straight from the engine's book.
 
-    The common part (every level with `userVolume` 0) is rendered once per change; a subscriber with
-    orders in the book gets its own levels patched in. Returns the whole SSE frame as bytes.
+    A change usually moves one or two levels on one side of a book that has several, so the work is
+    remembered at two grains: each side's text per viewer until `side_changed` says that side moved, and
+    each level's text until too many have piled up. A viewer is a user with orders in the book (their own levels differ) or
+    None for everyone else. Frames are whole SSE events, as bytes.
     """
 
-    def __init__(self, depth: Depth, tick: int) -> None:
-        self.depth = depth
-        self.tick = tick
-        self._plain: bytes | None = None
+    MAX_REMEMBERED_LEVELS = 4096  # per product; forgotten all at once past this (prices drift all day)
 
-    def _levels(self, levels, side: int, own: Mapping[tuple[int, int], int]) -> str:
-        # Prices (ticks x an integer tick size) and volumes are integers: "{n}.0" is their float repr.
-        tick = self.tick
-        if own:
-            return ",".join(f'"{lv.price * tick}.0":{{"marketVolume":{lv.volume}.0,'
-                            f'"userVolume":{own.get((side, lv.price), 0)}.0}}' for lv in levels)
-        return ",".join(f'"{lv.price * tick}.0":{{"marketVolume":{lv.volume}.0,"userVolume":0.0}}'
-                        for lv in levels)
+    def __init__(self, book: OrderBook, tick: int) -> None:
+        self.book = book
+        self._head = (f'event: order\ndata: {{"productsymbol":{json.dumps(book.product)},"tickSize":{tick},'
+                      f'"buyOrders":{{').encode()
+        self._level_texts = _LevelTexts(tick)
+        self._side_texts: dict[int, dict[str | None, bytes]] = {BUY: {}, SELL: {}}  # side -> viewer -> text
 
-    def render(self, own: Mapping[tuple[int, int], int] | None = None) -> bytes:
+    def side_changed(self, side: int) -> None:
+        """Forget what was rendered of `side`: a level on it, or someone's share of one, has changed."""
+        self._side_texts[side].clear()
+
+    def everything_changed(self) -> None:
+        """Forget both sides: for when changes went unreported (nobody was listening)."""
+        self._side_texts[BUY].clear()
+        self._side_texts[SELL].clear()
+
+    def render(self, viewer: str | None = None, own: Mapping[tuple[int, int], int] | None = None) -> bytes:
+        """The frame as `viewer` sees it, given their open volume per (side, price) as `own_volumes` gives
+        it. Only valid if every change since the last render of a side was reported by `side_changed`."""
         if not own:
-            if self._plain is None:
-                self._plain = self._render({})
-            return self._plain
-        return self._render(own)
+            viewer = None
+        bids = self._side_texts[BUY].get(viewer)
+        if bids is None:
+            bids = self._side_texts[BUY][viewer] = self._render_side(self.book.bids, own)
+        asks = self._side_texts[SELL].get(viewer)
+        if asks is None:
+            asks = self._side_texts[SELL][viewer] = self._render_side(self.book.asks, own)
+        return b"".join((self._head, bids, b'},"sellOrders":{', asks, b"}}\n\n"))
 
-    def _render(self, own: Mapping[tuple[int, int], int]) -> bytes:
-        depth = self.depth
-        data = (f'{{"productsymbol":{json.dumps(depth.product)},"tickSize":{self.tick},'
-                f'"buyOrders":{{{self._levels(depth.bids, 1, own)}}},'
-                f'"sellOrders":{{{self._levels(depth.asks, -1, own)}}}}}')
-        return f"event: order\ndata: {data}\n\n".encode()
+    def _render_side(self, book_side: BookSide, own: Mapping[tuple[int, int], int] | None) -> bytes:
+        texts = self._level_texts
+        if len(texts) > self.MAX_REMEMBERED_LEVELS:
+            texts.clear()
+        # The side's keys are its prices times its sign (+1 or -1), best first: key * sign is the price.
+        # (One comprehension over them is cheaper than `sorted_levels()` and a second pass.)
+        levels, sign = book_side.levels, book_side.sign
+        side_texts = [texts[key * sign, levels[key * sign].volume] for key in book_side.keys]
+        if own:
+            side = book_side.side
+            for (own_side, price), volume in own.items():
+                if own_side == side:
+                    # The level's place in the best-first list is its place among the side's keys.
+                    side_texts[bisect_left(book_side.keys, price * sign)] = texts[price, levels[price].volume, volume]
+        return b",".join(side_texts)
+
+
+class _LevelTexts(dict):
+    """(price, volume) or (price, volume, own volume) -> the level's JSON text, made on first use."""
+
+    def __init__(self, tick: int) -> None:
+        super().__init__()
+        self.tick = tick
+
+    def __missing__(self, key: tuple[int, ...]) -> bytes:
+        price, volume, own = key if len(key) == 3 else (*key, 0)
+        # Prices (ticks x an integer tick size) and volumes are integers: "{n}.0" is their float repr.
+        text = self[key] = f'"{price * self.tick}.0":{{"marketVolume":{volume}.0,"userVolume":{own}.0}}'.encode()
+        return text
 
 
 def sse_frame(event: str, payload: object) -> bytes:
