@@ -6,6 +6,7 @@ read the keys they need and ignore others.
 
 from __future__ import annotations
 
+from itertools import starmap
 from typing import Any
 
 from .types import Order, OrderBook, OrderResponse, PriceLevel, Product, Trade
@@ -35,20 +36,33 @@ def book_from_stream(data: Json) -> OrderBook:
     The event carries ``{"<price>": {"marketVolume", "userVolume"}}`` maps keyed by price strings;
     maps have no order, so the levels are sorted here, best first.
     """
+    bids = _stream_levels(data.get("buyOrders") or {}, descending=True)
+    asks = _stream_levels(data.get("sellOrders") or {}, descending=False)
+    return OrderBook(data["productsymbol"], data["tickSize"], bids, asks)  # positional: cheaper than keywords
 
-    def levels(side: Json, best_first_descending: bool) -> list[PriceLevel]:
-        # Sort plain tuples (prices are unique keys), then build the levels: every book event of a busy
-        # market passes through here, so it is kept cheap.
-        rows = sorted([(float(price), level["marketVolume"], level["userVolume"]) for price, level in side.items()],
-                      reverse=best_first_descending)
-        return [PriceLevel(price, volume, own) for price, volume, own in rows]
 
-    return OrderBook(
-        product=data["productsymbol"],
-        tick_size=data["tickSize"],
-        buy_orders=levels(data.get("buyOrders") or {}, best_first_descending=True),
-        sell_orders=levels(data.get("sellOrders") or {}, best_first_descending=False),
-    )
+def _stream_levels(side: Json, descending: bool) -> list[PriceLevel]:
+    # Sort plain tuples (prices are unique keys), then build the levels: every book event of a busy
+    # market passes through here, so it is kept cheap.
+    prices = _PRICES
+    if len(prices) > _MAX_REMEMBERED_PRICES:
+        prices.clear()
+    rows = sorted([(prices[price], level["marketVolume"], level["userVolume"]) for price, level in side.items()],
+                  reverse=descending)
+    return list(starmap(PriceLevel, rows))
+
+
+class _ParsedPrices(dict):
+    """Price key -> its float, parsed on first sight: a book's prices recur event after event, and a
+    look-up costs a fraction of ``float(str)``."""
+
+    def __missing__(self, text: str) -> float:
+        price = self[text] = float(text)
+        return price
+
+
+_PRICES = _ParsedPrices()
+_MAX_REMEMBERED_PRICES = 100_000  # forgotten all at once past this (a day's prices are far fewer)
 
 
 def book_from_rest(data: Json) -> OrderBook:

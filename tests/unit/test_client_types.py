@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import json
+import random
 import re
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 
 from cmi_sim.client import Order, OrderBook, OrderResponse, PriceLevel, Product, Side, Trade
+from cmi_sim.client import parsing as client_parsing
 from cmi_sim.client.parsing import (
     book_from_rest,
     book_from_stream,
@@ -149,6 +151,37 @@ def test_stream_book_with_unordered_string_price_keys_sorts_best_first() -> None
 def test_stream_book_with_empty_sides_is_empty() -> None:
     book = book_from_stream({"productsymbol": "WX_SUM", "tickSize": 1, "buyOrders": {}, "sellOrders": {}})
     assert book == OrderBook(product="WX_SUM", tick_size=1, buy_orders=[], sell_orders=[])
+
+
+def plainly_parsed_stream_book(data: dict[str, Any]) -> OrderBook:
+    """book_from_stream as first written: parse every price, sort best first."""
+    def levels(side: dict[str, Any], descending: bool) -> list[PriceLevel]:
+        rows = sorted(((float(price), lv["marketVolume"], lv["userVolume"]) for price, lv in side.items()),
+                      reverse=descending)
+        return [PriceLevel(price=price, volume=volume, own_volume=own) for price, volume, own in rows]
+
+    return OrderBook(product=data["productsymbol"], tick_size=data["tickSize"],
+                     buy_orders=levels(data.get("buyOrders") or {}, True),
+                     sell_orders=levels(data.get("sellOrders") or {}, False))
+
+
+@pytest.mark.parametrize("remembered_prices", [100_000, 3])
+def test_stream_books_match_plain_parsing_over_many_random_events(monkeypatch, remembered_prices: int) -> None:
+    monkeypatch.setattr(client_parsing, "_MAX_REMEMBERED_PRICES", remembered_prices)
+    rng = random.Random(5)
+
+    def side() -> dict[str, Any]:
+        prices = rng.sample(range(90, 120), rng.randint(0, 8))
+        return {rng.choice((f"{p}.0", str(p), f"{p}.50")): {"marketVolume": float(rng.randint(1, 9)),
+                                                             "userVolume": float(rng.randint(0, 1))}
+                for p in prices}
+
+    for _ in range(2_000):
+        event = json.loads(json.dumps({"productsymbol": "TIDE_SPOT", "tickSize": 1, "buyOrders": side(),
+                                       "sellOrders": side()}))
+        book = book_from_stream(event)
+        assert book == plainly_parsed_stream_book(event)
+        assert all(type(level.price) is float for level in book.buy_orders + book.sell_orders)
 
 
 def test_side_is_a_string_enum_matching_the_wire() -> None:
