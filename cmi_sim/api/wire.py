@@ -8,7 +8,6 @@ are floats; timestamps have exactly nine fractional digits.
 from __future__ import annotations
 
 import json
-from bisect import bisect_left
 from collections.abc import Mapping
 
 from cmi_sim.engine import BUY, SELL, SIDE_NAMES, Depth, OrderView
@@ -85,19 +84,17 @@ def message_json(message: str) -> dict:
 class SseBookRenderer:
     """Renders the SSE `order` event of one product, read straight from the engine's book.
 
-    A change usually moves one or two levels on one side of a book that has several, so the work is
-    remembered at two grains: each side's text per viewer until `side_changed` says that side moved, and
-    each level's text until too many have piled up. A viewer is a user with orders in the book (their own levels differ) or
-    None for everyone else. Frames are whole SSE events, as bytes.
+    A change usually moves one side of the book, so each side's text is kept per viewer until
+    `side_changed` says that side moved, and a frame re-renders only the side that did. A viewer is a
+    user with orders in the book (their own levels differ) or None for everyone else. Frames are whole
+    SSE events, as bytes.
     """
-
-    MAX_REMEMBERED_LEVELS = 4096  # per product; forgotten all at once past this (prices drift all day)
 
     def __init__(self, book: OrderBook, tick: int) -> None:
         self.book = book
+        self.tick = tick
         self._head = (f'event: order\ndata: {{"productsymbol":{json.dumps(book.product)},"tickSize":{tick},'
                       f'"buyOrders":{{').encode()
-        self._level_texts = _LevelTexts(tick)
         self._side_texts: dict[int, dict[str | None, bytes]] = {BUY: {}, SELL: {}}  # side -> viewer -> text
 
     def side_changed(self, side: int) -> None:
@@ -123,34 +120,15 @@ class SseBookRenderer:
         return b"".join((self._head, bids, b'},"sellOrders":{', asks, b"}}\n\n"))
 
     def _render_side(self, book_side: BookSide, own: Mapping[tuple[int, int], int] | None) -> bytes:
-        texts = self._level_texts
-        if len(texts) > self.MAX_REMEMBERED_LEVELS:
-            texts.clear()
         # The side's keys are its prices times its sign (+1 or -1), best first: key * sign is the price.
-        # (One comprehension over them is cheaper than `sorted_levels()` and a second pass.)
-        levels, sign = book_side.levels, book_side.sign
-        side_texts = [texts[key * sign, levels[key * sign].volume] for key in book_side.keys]
+        # Prices (ticks x an integer tick size) and volumes are integers: "{n}.0" is their float repr.
+        tick, levels, sign = self.tick, book_side.levels, book_side.sign
         if own:
             side = book_side.side
-            for (own_side, price), volume in own.items():
-                if own_side == side:
-                    # The level's place in the best-first list is its place among the side's keys.
-                    side_texts[bisect_left(book_side.keys, price * sign)] = texts[price, levels[price].volume, volume]
-        return b",".join(side_texts)
-
-
-class _LevelTexts(dict):
-    """(price, volume) or (price, volume, own volume) -> the level's JSON text, made on first use."""
-
-    def __init__(self, tick: int) -> None:
-        super().__init__()
-        self.tick = tick
-
-    def __missing__(self, key: tuple[int, ...]) -> bytes:
-        price, volume, own = key if len(key) == 3 else (*key, 0)
-        # Prices (ticks x an integer tick size) and volumes are integers: "{n}.0" is their float repr.
-        text = self[key] = f'"{price * self.tick}.0":{{"marketVolume":{volume}.0,"userVolume":{own}.0}}'.encode()
-        return text
+            return ",".join([f'"{key * sign * tick}.0":{{"marketVolume":{levels[key * sign].volume}.0,'
+                             f'"userVolume":{own.get((side, key * sign), 0)}.0}}' for key in book_side.keys]).encode()
+        return ",".join([f'"{key * sign * tick}.0":{{"marketVolume":{levels[key * sign].volume}.0,"userVolume":0.0}}'
+                         for key in book_side.keys]).encode()
 
 
 def sse_frame(event: str, payload: object) -> bytes:

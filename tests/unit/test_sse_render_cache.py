@@ -1,5 +1,5 @@
-"""The SSE `order` frames, rendered from remembered level texts, are byte for byte what a plain
-`json.dumps` of the contract's dict gives, for every subscriber after every change."""
+"""The SSE `order` frames, re-rendered only on the side of the book a change touched, are byte for byte
+what a plain `json.dumps` of the contract's dict gives, for every subscriber after every change."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import random
 import pytest
 
 from cmi_sim.api.streams import StreamHub, Subscription
-from cmi_sim.api.wire import SseBookRenderer
 from cmi_sim.engine import BUY, SELL, OrderAccepted, OrderCancelled, OrderReduced
 from cmi_sim.exchange import Exchange, ExchangeRules, TradingHours
 from cmi_sim.products import Product
@@ -60,11 +59,8 @@ def random_command(exchange: Exchange, rng: random.Random, ts: int) -> list:
 
 
 @pytest.mark.parametrize("self_trade", ["allow", "prevent"])
-@pytest.mark.parametrize("remembered_levels", [SseBookRenderer.MAX_REMEMBERED_LEVELS, 5])
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_every_frame_equals_the_contract_json(monkeypatch, seed: int, remembered_levels: int,
-                                              self_trade: str) -> None:
-    monkeypatch.setattr(SseBookRenderer, "MAX_REMEMBERED_LEVELS", remembered_levels)
+def test_every_frame_equals_the_contract_json(seed: int, self_trade: str) -> None:
     rng = random.Random(seed)
     exchange = Exchange(PRODUCTS, ExchangeRules(position_limit=10_000, self_trade=self_trade), TradingHours(0, 10**9))
     hub = StreamHub(exchange)
@@ -106,7 +102,7 @@ def test_every_frame_equals_the_contract_json(monkeypatch, seed: int, remembered
     assert frames_checked > 3_000
 
 
-def test_a_level_text_changes_with_volume_and_own_volume() -> None:
+def test_a_shared_level_shows_each_viewer_its_own_volume() -> None:
     exchange = Exchange(PRODUCTS, ExchangeRules(), TradingHours(0, 10**9))
     hub = StreamHub(exchange)
     watcher, alice = hub.open(WATCHER), hub.open("alice")
