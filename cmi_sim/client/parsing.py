@@ -44,25 +44,9 @@ def book_from_stream(data: Json) -> OrderBook:
 def _stream_levels(side: Json, descending: bool) -> list[PriceLevel]:
     # Sort plain tuples (prices are unique keys), then build the levels: every book event of a busy
     # market passes through here, so it is kept cheap.
-    prices = _PRICES
-    if len(prices) > _MAX_REMEMBERED_PRICES:
-        prices.clear()
-    rows = sorted([(prices[price], level["marketVolume"], level["userVolume"]) for price, level in side.items()],
+    rows = sorted([(float(price), level["marketVolume"], level["userVolume"]) for price, level in side.items()],
                   reverse=descending)
     return list(starmap(PriceLevel, rows))
-
-
-class _ParsedPrices(dict):
-    """Price key -> its float, parsed on first sight: a book's prices recur event after event, and a
-    look-up costs a fraction of ``float(str)``."""
-
-    def __missing__(self, text: str) -> float:
-        price = self[text] = float(text)
-        return price
-
-
-_PRICES = _ParsedPrices()
-_MAX_REMEMBERED_PRICES = 100_000  # forgotten all at once past this (a day's prices are far fewer)
 
 
 def book_from_rest(data: Json) -> OrderBook:

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 
 from cmi_sim.client import Order, OrderBook, OrderResponse, PriceLevel, Product, Side, Trade
-from cmi_sim.client import parsing as client_parsing
 from cmi_sim.client.parsing import (
     book_from_rest,
     book_from_stream,
@@ -165,9 +164,7 @@ def plainly_parsed_stream_book(data: dict[str, Any]) -> OrderBook:
                      sell_orders=levels(data.get("sellOrders") or {}, False))
 
 
-@pytest.mark.parametrize("remembered_prices", [100_000, 3])
-def test_stream_books_match_plain_parsing_over_many_random_events(monkeypatch, remembered_prices: int) -> None:
-    monkeypatch.setattr(client_parsing, "_MAX_REMEMBERED_PRICES", remembered_prices)
+def test_stream_books_match_plain_parsing_over_many_random_events() -> None:
     rng = random.Random(5)
 
     def side() -> dict[str, Any]:
