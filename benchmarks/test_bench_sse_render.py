@@ -8,6 +8,9 @@ subscriber, as in `cmi-sim backtest bots/quoter.py`. The hub's cost is the run's
 minus the same run with no listener. Speed is reported, never asserted; the assertions are about
 correctness (both hubs send the same bytes, both parsers build the same books).
 
+Small hot dicts flatter look-up caches here: memos of level texts and of parsed prices won in this file
+and lost inside a real backtest (cache misses in a large process), so check a change in a real run too.
+
 Run: .venv/bin/python -m pytest benchmarks/test_bench_sse_render.py -q -s -p no:cacheprovider
 """
 
