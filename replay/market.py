@@ -18,7 +18,7 @@ the fill model and what the bot did in between.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from operator import ne
+from operator import is_not
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +57,10 @@ class ReplayMarket:
         self.fill_model = check_fill_model(fill_model)
         self.account = account
         self.on_book = on_book
-        self._book_times, self._trades = timeline.book_times, timeline.trades
+        # The time of the next book and the next trade, without bounds checks: a time after every
+        # recorded one ends each list (most steps apply a single book).
+        self._book_times = timeline.book_times + (_NEVER,)
+        self._trade_times = tuple(trade[0] for trade in timeline.trades) + (_NEVER,)
         self._i = self._j = 0
         products = list(exchange.products)
         self._shown: dict[str, tuple[Side, Side]] = {p: ((), ()) for p in products}  # without repeated prices
@@ -96,8 +99,8 @@ class ReplayMarket:
 
     def describe(self) -> dict[str, Any]:
         """For reports: what was replayed and under which fill model."""
-        return {"kind": "replay", "fill_model": self.fill_model, "books": len(self._book_times),
-                "trades": len(self._trades), "books_applied": self.books_applied,
+        return {"kind": "replay", "fill_model": self.fill_model, "books": len(self.timeline.book_times),
+                "trades": len(self.timeline.trades), "books_applied": self.books_applied,
                 "trades_applied": self.trades_applied}
 
     # -- driving ----------------------------------------------------------------------------------
@@ -109,28 +112,25 @@ class ReplayMarket:
             return None
         if now_ns < self.open_ns:
             return self.open_ns
-        timeline, times, trades = self.timeline, self._book_times, self._trades
-        nb, nt = len(times), len(trades)
+        book_times, trade_times, timeline = self._book_times, self._trade_times, self.timeline
         i, j = self._i, self._j
-        apply_book, on_book = self._apply_book, self.on_book
         while True:
-            tb = times[i] if i < nb else _NEVER
-            tt = trades[j][0] if j < nt else _NEVER
+            tb, tt = book_times[i], trade_times[j]
             if tt <= tb:
                 if tt > now_ns:
                     break
-                self._apply_trade(now_ns, trades[j])
+                self._apply_trade(now_ns, timeline.trades[j])
                 j += 1
             else:
                 if tb > now_ns:
                     break
                 product = timeline.book_products[i]
-                apply_book(now_ns, product, timeline.book_bids[i], timeline.book_asks[i])
+                self._apply_book(now_ns, product, timeline.book_bids[i], timeline.book_asks[i])
                 i += 1
-                if on_book is not None:
-                    on_book(product, now_ns)
+                if self.on_book is not None:
+                    self.on_book(product, now_ns)
         self._i, self._j = i, j
-        wake = min(times[i] if i < nb else _NEVER, trades[j][0] if j < nt else _NEVER)
+        wake = tb if tb < tt else tt
         return None if wake >= self.close_ns else wake
 
     # -- books ------------------------------------------------------------------------------------
@@ -160,9 +160,11 @@ class ReplayMarket:
         """Bring the replay's orders on one side to the snapshot `new` (shown before: `old`): shrink now,
         list the growth in `grow`. Returns `new` as it is shown from now on (a repeated price once)."""
         if not recheck and len(new) == len(old):
-            # Most updates change one level's volume: one position differs, at the same price (and `old`
-            # repeats no price, so neither does `new`).
-            changed = list(map(ne, new, old))
+            # Most updates change one level's volume: one position holds another pair (a recording's
+            # equal levels share one pair, so identity tells) at the same price. `old` repeats no price, so
+            # neither does `new`. Anything else, an equal pair that is another object included, takes the
+            # general path below.
+            changed = list(map(is_not, new, old))
             differing = changed.count(True)
             if differing == 0:
                 return new
@@ -170,7 +172,7 @@ class ReplayMarket:
                 at = changed.index(True)
                 price, after = new[at]
                 old_price, before = old[at]
-                if price == old_price:
+                if price == old_price and after != before:
                     self._reconcile_level(now, product, side, price, before, after, traded, grow)
                     return new
         old_levels, new_levels = dict(old), dict(new)
