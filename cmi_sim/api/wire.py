@@ -122,13 +122,13 @@ class SseBookRenderer:
     def _render_side(self, book_side: BookSide, own: Mapping[tuple[int, int], int] | None) -> bytes:
         # The side's keys are its prices times its sign (+1 or -1), best first: key * sign is the price.
         # Prices (ticks x an integer tick size) and volumes are integers: "{n}.0" is their float repr.
-        tick, levels, sign = self.tick, book_side.levels, book_side.sign
-        if own:
-            side = book_side.side
-            return ",".join([f'"{key * sign * tick}.0":{{"marketVolume":{levels[key * sign].volume}.0,'
-                             f'"userVolume":{own.get((side, key * sign), 0)}.0}}' for key in book_side.keys]).encode()
-        return ",".join([f'"{key * sign * tick}.0":{{"marketVolume":{levels[key * sign].volume}.0,"userVolume":0.0}}'
-                         for key in book_side.keys]).encode()
+        tick, levels, sign, side = self.tick, book_side.levels, book_side.sign, book_side.side
+        own = own or _NOTHING_OWN
+        return ",".join([f'"{key * sign * tick}.0":{{"marketVolume":{levels[key * sign].volume}.0,'
+                         f'"userVolume":{own.get((side, key * sign), 0)}.0}}' for key in book_side.keys]).encode()
+
+
+_NOTHING_OWN: Mapping[tuple[int, int], int] = {}
 
 
 def sse_frame(event: str, payload: object) -> bytes:
