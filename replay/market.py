@@ -64,7 +64,8 @@ class ReplayMarket:
         self._i = self._j = 0
         products = list(exchange.products)
         self._shown: dict[str, tuple[Side, Side]] = {p: ((), ()) for p in products}  # without repeated prices
-        # the replay account's resting orders: (product, side) -> price -> {order id: remaining}, FIFO
+        # the replay account's resting orders: (product, side) -> price -> {order id: remaining}, FIFO;
+        # booked as the replay sends its commands, and from the event stream when others change them
         self._resting: dict[tuple[str, int], dict[int, dict[int, int]]] = {
             (p, s): {} for p in products for s in (BUY, SELL)}
         self._consumed: dict[LevelKey, int] = {}
@@ -205,25 +206,32 @@ class ReplayMarket:
             if key in bots:
                 traded_here = traded.get(price, 0) if traded else 0
                 self._level_changed(key, before - traded_here, after)
-        orders = self._resting[product, side].get(price)
+        levels = self._resting[product, side]
+        orders = levels.get(price)
         current = sum(orders.values()) if orders else 0
         if current > target and orders:
-            self._shrink(now, orders, current - target)
+            self._shrink(now, levels, price, current - target)
         elif current < target:
             grow.append(((product, side, price), target - current))
 
-    def _shrink(self, now: int, orders: dict[int, int], volume: int) -> None:
-        """Take `volume` off one level of the replay's orders (`orders`: id -> open volume, FIFO)."""
+    def _shrink(self, now: int, levels: dict[int, dict[int, int]], price: int, volume: int) -> None:
+        """Take `volume` off the replay's orders at `price` (`levels`: one side's price -> {order id: open
+        volume}, FIFO)."""
         exchange, account = self.exchange, self.account
+        orders = levels[price]
         for order_id in reversed(list(orders)):  # newest first: the back of the queue leaves
             remaining = orders[order_id]
             if remaining > volume:  # one command, and the rest keeps its place as on a real exchange
                 exchange.reduce_order(now, account, order_id, remaining - volume)
+                orders[order_id] = remaining - volume
                 return
             exchange.cancel(now, account, order_id)
+            del orders[order_id]
             volume -= remaining
             if not volume:
-                return
+                break
+        if not orders:
+            del levels[price]
 
     def _grow(self, now: int, key: LevelKey, volume: int) -> None:
         product, side, price = key
@@ -233,9 +241,21 @@ class ReplayMarket:
             if opposite is not None and (price >= opposite if side == BUY else price <= opposite):
                 self._hidden.add(product)  # withheld: it would trade with the bot's order
                 return
+        filled = self._place(now, product, side, price, volume)
+        if filled:  # it crossed the bot's resting orders: that replayed volume is used
+            self._consumed[key] = self._consumed.get(key, 0) + filled
+
+    def _place(self, now: int, product: str, side: int, price: int, volume: int) -> int:
+        """Place a replay order and book what of it rests; the volume it filled at once."""
         result = self.exchange.place(now, self.account, product, side, price, volume)
-        if result.filled:  # it crossed the bot's resting orders: that replayed volume is used
-            self._consumed[key] = self._consumed.get(key, 0) + result.filled
+        filled, accepted = result.filled, result.accepted
+        if accepted is not None and filled < volume:
+            levels = self._resting[product, side]
+            orders = levels.get(price)
+            if orders is None:
+                orders = levels[price] = {}
+            orders[accepted.order_id] = volume - filled
+        return filled
 
     # -- trades -----------------------------------------------------------------------------------
 
@@ -284,13 +304,13 @@ class ReplayMarket:
                   if (p >= price if side == BUY else p <= price)
                   for remaining in levels[p].values()]
         for p in [p for p in levels if (p >= price if side == BUY else p <= price)]:
-            for order_id in list(levels[p]):
+            for order_id in levels.pop(p):
                 self.exchange.cancel(now, self.account, order_id)
         result = self.exchange.place(now, self.account, product, -side, price, volume)
-        if result.remaining and result.accepted is not None:
+        if result.remaining and result.accepted is not None:  # not booked: it goes at once
             self.exchange.cancel(now, self.account, result.accepted.order_id)
         for p, remaining in lifted:
-            self.exchange.place(now, self.account, product, side, p, remaining)
+            self._place(now, product, side, p, remaining)
 
     # -- the bot's orders, from the exchange's event stream ----------------------------------------
 
@@ -304,24 +324,16 @@ class ReplayMarket:
     def _on_change(self, events: list, trades: list) -> None:
         account = self.account
         if len(events) == 1:  # most changes are one order placed, cut or cancelled with nothing traded
+            # The replay's own commands are booked as it sends them, so its events need nothing here.
             event = events[0]
             kind = type(event)
-            if kind is OrderReduced:
-                if event.owner == account:
-                    self._resting[event.product, event.side][event.price][event.order_id] = event.remaining
+            if kind is OrderReduced:  # only the replay cuts orders
                 return
             if kind is OrderAccepted:
-                if event.owner == account:  # the replay's own order, resting whole
-                    self._resting[event.product, event.side].setdefault(event.price, {})[event.order_id] = \
-                        event.volume
-                else:
+                if event.owner != account:
                     self._rested(event, event.volume)
                 return
             if kind is OrderCancelled and event.owner == account:
-                orders = self._resting[event.product, event.side]
-                level = orders.get(event.price)
-                if level is not None and level.pop(event.order_id, None) is not None and not level:
-                    del orders[event.price]
                 return
         for event in events:
             kind = type(event)
@@ -340,7 +352,8 @@ class ReplayMarket:
                 elif not event.maker_remaining:
                     self._forget_bot(event.maker_order_id)
             elif kind is OrderAccepted:
-                self._pending.append(event)
+                if event.owner != account:  # the replay books its own as it places them
+                    self._pending.append(event)
             elif kind is OrderCancelled:
                 if event.owner == account:
                     orders = self._resting[event.product, event.side]
@@ -349,8 +362,6 @@ class ReplayMarket:
                         del orders[event.price]
                 else:
                     self._forget_bot(event.order_id)
-            elif kind is OrderReduced and event.owner == account:
-                self._resting[event.product, event.side][event.price][event.order_id] = event.remaining
         if self._pending:
             pending, self._pending = self._pending, []
             for accepted in pending:
@@ -361,10 +372,8 @@ class ReplayMarket:
                     self._rested(accepted, remaining)
 
     def _rested(self, accepted: OrderAccepted, remaining: int) -> None:
+        """A bot order rests (`remaining` of it): where the replay's trades may fill it."""
         product, side, price = accepted.product, accepted.side, accepted.price
-        if accepted.owner == self.account:
-            self._resting[product, side].setdefault(price, {})[accepted.order_id] = remaining
-            return
         key = (product, side, price)
         level = self._bots.setdefault(key, {})
         shown = dict(self._shown[product][0 if side == BUY else 1]).get(price, 0)
