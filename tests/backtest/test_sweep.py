@@ -27,3 +27,20 @@ def test_captured_originals_are_swept() -> None:
     for name in ("__main__.early_sleep", "__main__.early_monotonic", "__main__.early_perf_counter",
                  "__main__.early_urandom", "threading._time", "queue.time", "random._urandom"):
         assert name in swept, (name, swept)
+
+
+def test_time_machine_is_imported_without_pytest_and_pytest_stays_importable() -> None:
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from cmi_sim.backtest.clocks import _import_time_machine\n"
+        "_import_time_machine()\n"
+        "assert 'time_machine' in sys.modules and 'pytest' not in sys.modules, sorted(sys.modules)\n"
+        "import pytest\n"
+        "print(pytest.__name__)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "pytest"
