@@ -33,6 +33,9 @@ TapeTrade = tuple[int, str, str, str, int, int]  # (ts, product, buyer, seller, 
 
 @dataclass(frozen=True)
 class Timeline:
+    """The books as columns (the i-th book: book_times[i], book_products[i], book_bids[i], book_asks[i])
+    and the trades, each in time order."""
+
     book_times: tuple[int, ...]
     book_products: tuple[str, ...]
     book_bids: tuple[Side, ...]
@@ -65,8 +68,8 @@ def _in_ticks(levels: list[list[float]], tick: int) -> Side:
 
 
 # A book line exactly as the writer writes it with whole numbers: only digits, commas and brackets in the
-# levels (`_WrittenSides` checks their shape). The whole file is matched at once when every line is such
-# a line (one C pass instead of a Python step per line); otherwise line by line.
+# levels (`_WrittenSides` checks their shape). The whole file is matched in one call when every line is
+# such a line (the usual case); otherwise line by line.
 _WRITTEN_BOOK = (r'^\{"recv_ns":([1-9][0-9]*),"product":"([A-Za-z0-9_]+)",'
                  r'"bids":(\[[0-9,\[\]]*\]),"asks":(\[[0-9,\[\]]*\])\}$')
 _written_line = re.compile(_WRITTEN_BOOK).fullmatch
