@@ -102,9 +102,6 @@ class OrderBook:
         self.bids = BookSide(BUY)
         self.asks = BookSide(-BUY)
 
-    def side(self, side: int) -> BookSide:
-        return self.bids if side == BUY else self.asks
-
     def best_bid(self) -> int | None:
         return self.bids.best_price()
 

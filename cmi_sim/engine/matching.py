@@ -218,13 +218,12 @@ class MatchingEngine:
         own: dict[tuple[int, int], int] = {}
         mine = self._by_owner.get(owner)
         if mine:
-            book = self.books[product]
+            sides = self._sides[product]
             for order in mine.values():
                 if order.product == product:
                     side = order.side
                     key = (side, order.price)
-                    levels = book.bids.levels if side == BUY else book.asks.levels
-                    own[key] = own.get(key, 0) + levels[order.price].orders[order.order_id]
+                    own[key] = own.get(key, 0) + sides[side].levels[order.price].orders[order.order_id]
         return own
 
     def depth(self, product: str, owner: str | None = None) -> Depth:
@@ -266,13 +265,13 @@ class MatchingEngine:
     # -- internals --------------------------------------------------------------------------------
 
     def _remaining(self, order: OrderAccepted) -> int:
-        book = self.books[order.product]
-        return book.side(order.side).levels[order.price].orders[order.order_id]
+        """What is still open of a resting order: its level holds that."""
+        _, _, order_id, _, product, side, price, _ = order
+        return self._sides[product][side].levels[price].orders[order_id]
 
     def _view(self, order: OrderAccepted) -> OrderView:
         _, ts, order_id, owner, product, side, price, volume = order
-        remaining = self.books[product].side(side).levels[price].orders[order_id]
-        return _new(OrderView, (order_id, owner, product, side, price, volume, remaining, ts))
+        return _new(OrderView, (order_id, owner, product, side, price, volume, self._remaining(order), ts))
 
     def _unknown_order(self, ts: int, order_id: int, owner: str | None) -> CancelRejected:
         return _new(CancelRejected, (self._next_seq(), ts, order_id, owner or "", UNKNOWN_ORDER, "no such open order"))
