@@ -43,8 +43,7 @@ class SubscriptionStream:
         self._ctx = ctx
         self._event = ctx.event()
         self._last_sent = ctx.now_ns()
-        self._alarm: Any = None
-        self._alarm_ns: int | None = None  # when the armed alarm rings; None when none is armed
+        self._alarm: Any = None  # a virtual timer: active until it rings or is stopped, due at due_ns
         subscription.waker = self._event.set
 
     def read(self, timeout_s: float | None) -> bytes | None:
@@ -70,21 +69,16 @@ class SubscriptionStream:
 
     def _ring_by(self, t_ns: int) -> None:
         """Make sure the alarm rings no later than `t_ns` (an earlier ring just makes read() look again)."""
-        if self._alarm_ns is not None and self._alarm_ns <= t_ns:
-            return
-        if self._alarm is not None:
-            self._alarm.stop()
-        self._alarm_ns = t_ns
-        self._alarm = self._ctx.call_at(t_ns, self._on_alarm)
-
-    def _on_alarm(self) -> None:
-        self._alarm_ns = None
-        self._event.set()
+        alarm = self._alarm
+        if alarm is not None and alarm.active:
+            if alarm.due_ns <= t_ns:
+                return
+            alarm.stop()
+        self._alarm = self._ctx.call_at(t_ns, self._event.set)
 
     def close(self) -> None:
         if self._alarm is not None:
             self._alarm.stop()
-            self._alarm_ns = None
         self._service.close_stream(self._subscription)
 
 
