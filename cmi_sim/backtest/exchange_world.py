@@ -95,16 +95,20 @@ class ExchangeWorld:
         self.progress_path = Path(args["progress_path"]) if args.get("progress_path") else None
         self.final_pnl: dict[str, dict[str, float]] | None = None
         self.market_accounts = set(self.simulation.market.accounts) if self.simulation.market else set()
+        self._targets: dict[str, tuple[str, str, tuple[tuple[str, str], ...]]] = {}  # url -> _target(url)
 
     # -- the router -------------------------------------------------------------------------------
 
     def route(self, method: str, url: str, headers: Any, body: bytes | None) -> Reply | StreamReply:
-        parts = urlsplit(url)
-        host = (parts.hostname or "").lower()
+        try:
+            host, path, query_items = self._targets[url]
+        except KeyError:
+            host, path, query_items = self._targets[url] = _target(url)
+            if len(self._targets) > _TARGETS_MAX:  # a bot that never repeats a URL: stay bounded
+                self._targets.clear()
         if host in self.data.hosts:
             status, payload = self.data.handle(method, url, headers, body, now_ns=self.ctx.now_ns())
             return Reply(status, dict(JSON_HEADERS), json.dumps(payload).encode())
-        path = normalize_path(parts.path or "/")
         if not path.startswith("/api/"):
             raise ConnectionRefused(url)
         if path == STREAM_PATH and method.upper() == "GET":
@@ -112,8 +116,7 @@ class ExchangeWorld:
             if not isinstance(opened, Subscription):
                 return Reply(opened.status, dict(opened.headers), opened.body)
             return StreamReply(200, dict(STREAM_HEADERS), SubscriptionStream(self.service, opened, self.ctx))
-        query = dict(parse_qsl(parts.query, keep_blank_values=True))
-        reply = self.service.handle(method, path, query, headers, body or b"")
+        reply = self.service.handle(method, path, dict(query_items), headers, body or b"")
         return Reply(reply.status, dict(reply.headers), reply.body)
 
     # -- greenlets and hooks ----------------------------------------------------------------------
@@ -156,6 +159,16 @@ class ExchangeWorld:
             "n_events": len(exchange.log),
             "n_trades": len(exchange.tape),
         }
+
+
+_TARGETS_MAX = 4096
+
+
+def _target(url: str) -> tuple[str, str, tuple[tuple[str, str], ...]]:
+    """(lower-case host, normalised path, query pairs) of a URL: bots repeat a few URLs, so cached."""
+    parts = urlsplit(url)
+    return ((parts.hostname or "").lower(), normalize_path(parts.path or "/"),
+            tuple(parse_qsl(parts.query, keep_blank_values=True)))
 
 
 def make_world(ctx: Any) -> World:

@@ -40,11 +40,25 @@ class _RawBase:
         raise NotImplementedError
 
     def stream(self, amt: int | None = 2**16, decode_content: bool | None = None) -> Iterator[bytes]:
+        # The hot loop of every SSE client: a chunk longer than `amt` is handed out in `amt`-sized
+        # pieces straight from this generator; what a consumer that stops early leaves unread goes back.
         while True:
-            chunk = self._take(amt)
+            chunk = self._next_chunk()
             if not chunk:
                 return
-            yield chunk
+            if not amt or len(chunk) <= amt:
+                yield chunk
+                continue
+            end = len(chunk)
+            start = 0
+            try:
+                while start < end:
+                    piece = chunk[start:start + amt]
+                    start += amt
+                    yield piece
+            finally:
+                if start < end:
+                    self._unread(chunk[start:])
 
     def _take(self, amt: int | None) -> bytes:
         chunk = self._next_chunk()
