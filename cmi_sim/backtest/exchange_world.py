@@ -3,8 +3,8 @@
 `make_world(ctx)` is the factory the runtime calls in the child process (see `runtime.WorldContext`).
 Requests to the data APIs' hosts are answered by the session's world data as of the virtual moment;
 any `/api/...` request, whatever host the bot has hard-coded, goes to the CMI API (the same route
-table as `cmi-sim serve`); anything else is refused. The synthetic or replayed market runs as a world
-greenlet at world priority, so market data at T is published before bot wake-ups at T.
+table as `cmi-sim serve`); anything else is refused. The synthetic or replayed market steps from world-priority
+timers, so market data at T is published before bot wake-ups at T.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from cmi_sim.api.service import STREAM_PATH, ExchangeService
 from cmi_sim.api.streams import Subscription
 from cmi_sim.api.wire import KEEPALIVE
 from cmi_sim.backtest.router import ConnectionRefused, Reply, StreamReply, World
+from cmi_sim.backtest.vloop import PRIORITY_WORLD
 from cmi_sim.exchange.event_lines import EventLineEncoder
 from cmi_sim.sessions import load_session
 from cmi_sim.simulation import Simulation
@@ -94,6 +95,7 @@ class ExchangeWorld:
         self.events_path = Path(args["events_path"]) if args.get("events_path") else None
         self.progress_path = Path(args["progress_path"]) if args.get("progress_path") else None
         self.final_pnl: dict[str, dict[str, float]] | None = None
+        self._next_progress = 0  # virtual ns at which the progress file is next written
         self.market_accounts = set(self.simulation.market.accounts) if self.simulation.market else set()
         self._targets: dict[str, tuple[str, str, tuple[tuple[str, str], ...]]] = {}  # url -> _target(url)
 
@@ -122,15 +124,25 @@ class ExchangeWorld:
     # -- greenlets and hooks ----------------------------------------------------------------------
 
     def run_market(self) -> None:
-        ctx, simulation = self.ctx, self.simulation
-        wake = simulation.market_step(ctx.now_ns())
-        next_progress = ctx.now_ns()
-        while wake is not None and wake < ctx.end_ns:
-            ctx.sleep_until(wake)
-            wake = simulation.market_step(wake)
-            if self.progress_path is not None and wake is not None and wake >= next_progress:
-                self.progress_path.write_text(str(wake))
-                next_progress = wake + PROGRESS_EVERY_NS
+        """The market's first step, at the open. Each later step runs from a world-priority timer,
+        exactly where a market greenlet sleeping until then would wake (the ordering contract), but
+        without two greenlet switches per step: a market step never blocks."""
+        self._next_progress = self.ctx.now_ns()
+        self._market_step()
+
+    def _market_step(self) -> None:
+        ctx = self.ctx
+        try:
+            wake = self.simulation.market_step(ctx.now_ns())
+        except Exception as exc:  # noqa: BLE001 - reported in the result; the market stops, the run goes on
+            ctx.report_error("market", exc)
+            return
+        if wake is None or wake >= ctx.end_ns:
+            return
+        if self.progress_path is not None and wake >= self._next_progress:
+            self.progress_path.write_text(str(wake))
+            self._next_progress = wake + PROGRESS_EVERY_NS
+        ctx.call_at(wake, self._market_step, PRIORITY_WORLD)
 
     def on_end(self) -> None:
         if self.settle_at_end:

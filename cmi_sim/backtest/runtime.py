@@ -21,7 +21,8 @@ ORDERING CONTRACT (what makes a run reproducible; tested in tests/backtest/test_
   timer fires. A greenlet woken by a timer runs inside that timer's firing until it blocks.
 - Timers due at the same instant fire in ``(priority, seq)`` order; ``seq`` is taken when the timer
   is started, so among equal priorities the earlier-started wait wakes first.
-- Priorities: world timers (market ticks, the world's own sleeps through
+- Priorities: world timers (market steps, run as timer callbacks through
+  :meth:`WorldContext.call_at`, and the world's own sleeps through
   :meth:`WorldContext.sleep_until`) use ``PRIORITY_WORLD`` (-100); the session end uses
   ``PRIORITY_END`` (-50); everything else (bot sleeps, timeouts, request latency) uses 0. Hence
   **market data at T is published, and the readers it wakes run, before any bot wake-up at T**;
@@ -55,7 +56,7 @@ from cmi_sim.backtest.clocks import REAL, VirtualClock, install_clocks, sweep_mo
 from cmi_sim.backtest.config import RunConfig
 from cmi_sim.backtest.entropy import install_entropy
 from cmi_sim.backtest.router import World
-from cmi_sim.backtest.vloop import PRIORITY_WORLD, VirtualLoop, seconds_to_ns
+from cmi_sim.backtest.vloop import PRIORITY_DEFAULT, PRIORITY_WORLD, VirtualLoop, seconds_to_ns
 from cmi_sim.exchange.timestamps import format_timestamp
 
 __all__ = ["VirtualRuntime", "WorldContext", "PRIORITY_END", "EXIT_OK", "EXIT_BOT_ERROR", "EXIT_WATCHDOG"]
@@ -95,12 +96,17 @@ class WorldContext:
     def sleep(self, seconds: float, priority: int = PRIORITY_WORLD) -> None:
         self.runtime.sleep_until(self.now_ns() + round(seconds * _NS), priority)
 
-    def call_at(self, t_ns: int, callback: Callable[[], Any]) -> Any:
+    def call_at(self, t_ns: int, callback: Callable[[], Any], priority: int = PRIORITY_DEFAULT) -> Any:
         """Call ``callback()`` from the loop at virtual epoch time ``t_ns``; returns the timer
-        (``stop()`` cancels it)."""
-        timer = self.runtime.loop.timer_ns(t_ns - self.now_ns())
+        (``stop()`` cancels it). The callback runs in the loop's greenlet: it must not block. With
+        ``PRIORITY_WORLD`` it is ordered as :meth:`sleep_until` would wake a world greenlet."""
+        timer = self.runtime.loop.timer_ns(t_ns - self.now_ns(), priority=priority)
         timer.start(callback)
         return timer
+
+    def report_error(self, where: str, exc: BaseException) -> None:
+        """Record a failure of the world's own code (it lands in the result's ``world_errors``)."""
+        self.runtime.record_world_error(where, exc)
 
     def event(self) -> Any:
         """A gevent Event (a cooperative waker for stream subscriptions)."""
@@ -218,10 +224,12 @@ class VirtualRuntime:
         return greenlet
 
     def _world_failed(self, greenlet: Any) -> None:
-        exc = greenlet.exception
+        self.record_world_error(repr(greenlet), greenlet.exception)
+
+    def record_world_error(self, where: str, exc: BaseException | None) -> None:
         self.world_errors.append(
             {
-                "greenlet": repr(greenlet),
+                "greenlet": where,
                 "exception": repr(exc),
                 "traceback": "".join(traceback.format_exception(exc)) if exc is not None else "",
                 "t_ns": self.clock.now_ns(),
