@@ -27,11 +27,22 @@ def _reject_constant(name: str) -> float:
     raise BadRequest(f"{name} is not a valid JSON number")
 
 
+# json.loads(body, parse_constant=...) would build a new decoder per call; bodies are decoded as
+# json.loads decodes bytes (UTF-8, -16 or -32 by their first bytes).
+_decode = json.JSONDecoder(parse_constant=_reject_constant).decode
+
+
 def parse_json_body(body: bytes) -> object:
     if not body:
         raise BadRequest("request body is empty: expected a JSON object")
     try:
-        return json.loads(body, parse_constant=_reject_constant)
+        if isinstance(body, (bytes, bytearray)):
+            text = body.decode(json.detect_encoding(body), "surrogatepass")
+        else:
+            text = body
+            if text.startswith("\ufeff"):
+                raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+        return _decode(text)
     except BadRequest:
         raise
     except (ValueError, UnicodeDecodeError) as error:

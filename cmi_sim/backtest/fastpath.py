@@ -301,7 +301,7 @@ def install(transport: Any) -> None:
         start = sessions.preferred_clock()
         response = send(adapter, prep, stream=False, timeout=timeout)
         response.elapsed = timedelta(seconds=sessions.preferred_clock() - start)
-        if response.is_redirect:
+        if _is_redirect(response):
             response = _follow(session, response, prep, timeout, allow_redirects, verify, cert)
         return response
 
@@ -311,7 +311,7 @@ def install(transport: Any) -> None:
             if not get("stream") and _simple_kwargs(get("cookies"), get("files"), get("auth"), get("proxies"), get("hooks")):
                 prep = _prepare(
                     cache, method, url, get("params"), get("data"), get("json"), get("headers"),
-                    requests.sessions.default_headers(),
+                    _api_session_headers(),
                 )
                 if prep is not None:
                     if not api_adapter:
@@ -377,6 +377,31 @@ def install(transport: Any) -> None:
     requests.api.request = api_request  # requests.get/post/... call the module global
     requests.request = api_request  # type: ignore[assignment]
     requests.sessions.Session.request = session_request  # type: ignore[method-assign]
+
+
+_DEFAULT_HEADERS = requests.utils.default_headers
+_DEFAULT_HEADERS_VALUE: list[CaseInsensitiveDict] = []
+
+
+def _api_session_headers() -> CaseInsensitiveDict:
+    """The headers of the throw-away Session of ``requests.api.request``: ``default_headers()``.
+
+    It is a pure function of the installed requests, and ``_prepare`` only reads its result, so one
+    instance is reused; a patched ``default_headers`` is called every time, as requests would."""
+    if requests.sessions.default_headers is not _DEFAULT_HEADERS:
+        return requests.sessions.default_headers()
+    if not _DEFAULT_HEADERS_VALUE:
+        _DEFAULT_HEADERS_VALUE.append(_DEFAULT_HEADERS())
+    return _DEFAULT_HEADERS_VALUE[0]
+
+
+def _is_redirect(response: requests.Response) -> bool:
+    """``response.is_redirect`` for the transport's responses (headers held in a CaseInsensitiveDict)
+    without the KeyError that ``Mapping.__contains__`` raises and catches on every plain reply."""
+    headers = response.headers
+    if type(headers) is not CaseInsensitiveDict:
+        return response.is_redirect
+    return "location" in headers._store and response.status_code in requests.models.REDIRECT_STATI
 
 
 _API_KEYS = frozenset(

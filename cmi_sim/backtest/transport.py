@@ -216,12 +216,26 @@ _ZERO = timedelta(0)
 
 
 def _headers_from(headers: Any) -> CaseInsensitiveDict:
-    """``CaseInsensitiveDict(headers)`` for a plain dict, built directly."""
+    """``CaseInsensitiveDict(headers)`` for a plain dict, built directly.
+
+    Replies repeat a few header sets, so the lower-cased store of each is kept and copied."""
     if type(headers) is not dict:
         return CaseInsensitiveDict(headers)
+    key = tuple(headers.items())
+    try:
+        store = _HEADER_STORES[key]
+    except KeyError:
+        store = OrderedDict([(name.lower(), (name, value)) for name, value in key])
+        if len(_HEADER_STORES) < 1024:
+            _HEADER_STORES[key] = store
+    except TypeError:  # an unhashable value: build it directly
+        store = OrderedDict([(name.lower(), (name, value)) for name, value in key])
     result = CaseInsensitiveDict.__new__(CaseInsensitiveDict)
-    result._store = OrderedDict([(key.lower(), (key, value)) for key, value in headers.items()])
+    result._store = OrderedDict(store)
     return result
+
+
+_HEADER_STORES: dict[tuple[tuple[Any, Any], ...], OrderedDict] = {}
 
 
 def _headers_copy(headers: Any) -> Any:
