@@ -96,6 +96,7 @@ class SseBookRenderer:
         self._head = (f'event: order\ndata: {{"productsymbol":{json.dumps(book.product)},"tickSize":{tick},'
                       f'"buyOrders":{{').encode()
         self._side_texts: dict[int, dict[str | None, bytes]] = {BUY: {}, SELL: {}}  # side -> viewer -> text
+        self._level_texts: dict[tuple[int, int, int], str] = {}  # (price, volume, own volume) -> its text
 
     def side_changed(self, side: int) -> None:
         """Forget what was rendered of `side`: a level on it, or someone's share of one, has changed."""
@@ -122,13 +123,25 @@ class SseBookRenderer:
     def _render_side(self, book_side: BookSide, own: Mapping[tuple[int, int], int] | None) -> bytes:
         # The side's keys are its prices times its sign (+1 or -1), best first: key * sign is the price.
         # Prices (ticks x an integer tick size) and volumes are integers: "{n}.0" is their float repr.
+        # A change moves one level of a side, so the other levels' texts come from the cache.
         tick, levels, sign, side = self.tick, book_side.levels, book_side.sign, book_side.side
         own = own or _NOTHING_OWN
-        return ",".join([f'"{key * sign * tick}.0":{{"marketVolume":{levels[key * sign].volume}.0,'
-                         f'"userVolume":{own.get((side, key * sign), 0)}.0}}' for key in book_side.keys]).encode()
+        texts = self._level_texts
+        if len(texts) > _LEVEL_TEXTS_MAX:
+            texts.clear()
+        parts = []
+        for key in book_side.keys:
+            price = key * sign
+            level = (price, levels[price].volume, own.get((side, price), 0))
+            text = texts.get(level)
+            if text is None:
+                text = texts[level] = f'"{price * tick}.0":{{"marketVolume":{level[1]}.0,"userVolume":{level[2]}.0}}'
+            parts.append(text)
+        return ",".join(parts).encode()
 
 
 _NOTHING_OWN: Mapping[tuple[int, int], int] = {}
+_LEVEL_TEXTS_MAX = 20_000  # per product: a day's distinct levels stay well below; a runaway book is cleared
 
 
 def sse_frame(event: str, payload: object) -> bytes:

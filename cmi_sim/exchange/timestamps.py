@@ -6,6 +6,7 @@ Clients compare these as strings, so the width never varies.
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 import time
 from datetime import datetime
@@ -16,7 +17,13 @@ _PATTERN = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d
 def format_timestamp(ns: int) -> str:
     """`1772288739048403030` -> `'2026-02-28T14:25:39.048403030Z'`."""
     seconds, fraction = divmod(ns, 1_000_000_000)
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{fraction:09d}Z"
+    return f"{_whole_second(seconds)}.{fraction:09d}Z"
+
+
+@functools.lru_cache(maxsize=4096)
+def _whole_second(seconds: int) -> str:
+    # strftime is most of the cost, and a busy exchange stamps many things within the same second.
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
 
 
 def parse_timestamp(text: str) -> int:

@@ -8,6 +8,7 @@ import random
 
 import pytest
 
+from cmi_sim.api import wire
 from cmi_sim.api.streams import StreamHub, Subscription
 from cmi_sim.engine import BUY, SELL, OrderAccepted, OrderCancelled, OrderReduced
 from cmi_sim.exchange import Exchange, ExchangeRules, TradingHours
@@ -58,9 +59,12 @@ def random_command(exchange: Exchange, rng: random.Random, ts: int) -> list:
     return exchange.place(ts, owner, product, side, price, rng.randint(1, 30)).events
 
 
+@pytest.mark.parametrize("level_cache", ["normal", "cleared often"])
 @pytest.mark.parametrize("self_trade", ["allow", "prevent"])
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_every_frame_equals_the_contract_json(seed: int, self_trade: str) -> None:
+def test_every_frame_equals_the_contract_json(seed: int, self_trade: str, level_cache: str, monkeypatch) -> None:
+    if level_cache == "cleared often":
+        monkeypatch.setattr(wire, "_LEVEL_TEXTS_MAX", 3)
     rng = random.Random(seed)
     exchange = Exchange(PRODUCTS, ExchangeRules(position_limit=10_000, self_trade=self_trade), TradingHours(0, 10**9))
     hub = StreamHub(exchange)
