@@ -10,6 +10,7 @@ timers, so market data at T is published before bot wake-ups at T.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -49,15 +50,15 @@ class SubscriptionStream:
 
     def read(self, timeout_s: float | None) -> bytes | None:
         subscription, event, now_ns = self._subscription, self._event, self._ctx.now_ns
-        deadline = None if timeout_s is None else now_ns() + round(timeout_s * 1e9)
+        now = now_ns()
+        deadline = None if timeout_s is None else now + round(timeout_s * 1e9)
         while True:
             chunk = subscription.take()
             if chunk:
-                self._last_sent = now_ns()
+                self._last_sent = now
                 return chunk
             if subscription.closed:
                 return b""
-            now = now_ns()
             ping_at = self._last_sent + KEEPALIVE_NS
             if now >= ping_at:
                 self._last_sent = now
@@ -67,6 +68,7 @@ class SubscriptionStream:
             self._ring_by(ping_at if deadline is None else min(ping_at, deadline))
             event.clear()
             event.wait()
+            now = now_ns()
 
     def _ring_by(self, t_ns: int) -> None:
         """Make sure the alarm rings no later than `t_ns` (an earlier ring just makes read() look again)."""
@@ -176,11 +178,21 @@ class ExchangeWorld:
 _TARGETS_MAX = 4096
 
 
+# The usual shape of a bot's URL (http, a plain host name, a path, maybe a query), which urlsplit would
+# split the same way; anything else (userinfo, IPv6, fragments, odd characters) goes through urlsplit.
+_PLAIN_URL = re.compile(r"https?://([A-Za-z0-9.-]+)(?::[0-9]+)?(/[!$-;=@-~]*)?(?:\?([!$-~]*))?\Z")
+
+
 def _target(url: str) -> tuple[str, str, tuple[tuple[str, str], ...]]:
-    """(lower-case host, normalised path, query pairs) of a URL: bots repeat a few URLs, so cached."""
-    parts = urlsplit(url)
-    return ((parts.hostname or "").lower(), normalize_path(parts.path or "/"),
-            tuple(parse_qsl(parts.query, keep_blank_values=True)))
+    """(lower-case host, normalised path, query pairs) of a URL, as urlsplit gives them."""
+    match = _PLAIN_URL.match(url)
+    if match is not None and "#" not in url:
+        host, path, query = match.groups()
+    else:
+        parts = urlsplit(url)
+        host, path, query = parts.hostname or "", parts.path, parts.query
+    return (host.lower(), normalize_path(path or "/"),
+            tuple(parse_qsl(query, keep_blank_values=True)) if query else ())
 
 
 def make_world(ctx: Any) -> World:
