@@ -6,6 +6,7 @@ import threading
 import time
 
 from cmi_sim.client import BaseBot, OrderBook, OrderRequest, Side, Trade
+from cmi_sim.exchange.timestamps import format_timestamp, parse_timestamp
 
 
 class RecordingBot(BaseBot):
@@ -62,7 +63,7 @@ def test_client_session_across_two_accounts_trades_and_reports(live):
         trades = taker.get_market_trades()
         assert [(t.buyer, t.seller, t.volume, t.price) for t in trades] == [("taker", "maker", 4, 2950.0)]
         assert taker.get_market_trades(from_timestamp=trades[0].timestamp) == trades
-        later = trades[0].timestamp[:-2] + str(int(trades[0].timestamp[-2]) + 1) + "Z"
+        later = format_timestamp(parse_timestamp(trades[0].timestamp) + 1)  # one nanosecond after the trade
         assert taker.get_market_trades(from_timestamp=later) == []
 
         # The maker's stream saw the book change and its own fill, counterparty blanked.
