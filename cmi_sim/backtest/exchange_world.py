@@ -99,17 +99,11 @@ class ExchangeWorld:
         self.final_pnl: dict[str, dict[str, float]] | None = None
         self._next_progress = 0  # virtual ns at which the progress file is next written
         self.market_accounts = set(self.simulation.market.accounts) if self.simulation.market else set()
-        self._targets: dict[str, tuple[str, str, tuple[tuple[str, str], ...]]] = {}  # url -> _target(url)
 
     # -- the router -------------------------------------------------------------------------------
 
     def route(self, method: str, url: str, headers: Any, body: bytes | None) -> Reply | StreamReply:
-        try:
-            host, path, query_items = self._targets[url]
-        except KeyError:
-            host, path, query_items = self._targets[url] = _target(url)
-            if len(self._targets) > _TARGETS_MAX:  # a bot that never repeats a URL: stay bounded
-                self._targets.clear()
+        host, path, query_items = _target(url)
         if host in self.data.hosts:
             status, payload = self.data.handle(method, url, headers, body, now_ns=self.ctx.now_ns())
             return Reply(status, dict(JSON_HEADERS), json.dumps(payload).encode())
@@ -173,9 +167,6 @@ class ExchangeWorld:
             "n_events": len(exchange.log),
             "n_trades": len(exchange.tape),
         }
-
-
-_TARGETS_MAX = 4096
 
 
 # The usual shape of a bot's URL (http, a plain host name, a path, maybe a query), which urlsplit would

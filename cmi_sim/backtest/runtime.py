@@ -70,8 +70,6 @@ _NS = 1_000_000_000
 _SWEEP_SKIP = ("gevent", "time_machine", "_time_machine", "cmi_sim.backtest", "greenlet")
 
 
-
-
 @dataclass
 class WorldContext:
     """What a world factory gets: the clock, the schedule and a way to run greenlets."""

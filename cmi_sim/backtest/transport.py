@@ -25,6 +25,7 @@ checks. :mod:`cmi_sim.backtest.fastpath` goes further for simple call shapes.
 
 from __future__ import annotations
 
+import functools
 import http.client
 from collections import OrderedDict
 from datetime import timedelta
@@ -221,21 +222,19 @@ def _headers_from(headers: Any) -> CaseInsensitiveDict:
     Replies repeat a few header sets, so the lower-cased store of each is kept and copied."""
     if type(headers) is not dict:
         return CaseInsensitiveDict(headers)
-    key = tuple(headers.items())
+    items = tuple(headers.items())
     try:
-        store = _HEADER_STORES[key]
-    except KeyError:
-        store = OrderedDict([(name.lower(), (name, value)) for name, value in key])
-        if len(_HEADER_STORES) < 1024:
-            _HEADER_STORES[key] = store
-    except TypeError:  # an unhashable value: build it directly
-        store = OrderedDict([(name.lower(), (name, value)) for name, value in key])
+        store = _header_store(items)
+    except TypeError:  # an unhashable value: nothing to cache
+        store = _header_store.__wrapped__(items)
     result = CaseInsensitiveDict.__new__(CaseInsensitiveDict)
-    result._store = OrderedDict(store)
+    result._store = OrderedDict(store)  # the cached store is shared: copy it
     return result
 
 
-_HEADER_STORES: dict[tuple[tuple[Any, Any], ...], OrderedDict] = {}
+@functools.lru_cache(maxsize=1024)
+def _header_store(items: tuple[tuple[Any, Any], ...]) -> OrderedDict:
+    return OrderedDict([(name.lower(), (name, value)) for name, value in items])
 
 
 def _headers_copy(headers: Any) -> Any:
