@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from cmi_sim.engine.matching import MatchingEngine, PyMatchingEngine
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 
@@ -31,3 +33,16 @@ def shared_data() -> Path:
 def clean_env() -> dict[str, str]:
     """An environment for subprocesses without proxies."""
     return {k: v for k, v in os.environ.items() if k not in _PROXY_VARS}
+
+
+# The engine's two implementations: the Python reference and the compiled hot path (the same class when
+# the accelerator was not built; tests/property/test_compiled_engine.py checks that it was).
+ENGINES = {"python-engine": PyMatchingEngine, "compiled-engine": MatchingEngine}
+
+
+@pytest.fixture(params=list(ENGINES))
+def each_engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> type:
+    """Run the test once per engine implementation: the test module's `MatchingEngine` name is rebound."""
+    engine_class = ENGINES[request.param]
+    monkeypatch.setattr(request.module, "MatchingEngine", engine_class)
+    return engine_class

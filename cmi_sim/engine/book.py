@@ -32,17 +32,6 @@ class OrderView(NamedTuple):
         return self.volume - self.remaining
 
 
-class Level:
-    """All resting orders at one price on one side, in time priority."""
-
-    __slots__ = ("price", "volume", "orders")
-
-    def __init__(self, price: int) -> None:
-        self.price = price
-        self.volume = 0
-        self.orders: dict[int, int] = {}  # order id -> open volume, oldest first
-
-
 class DepthLevel(NamedTuple):
     price: int
     volume: int
@@ -57,18 +46,38 @@ class Depth(NamedTuple):
     asks: list[DepthLevel]
 
 
-class BookSide:
+try:  # the compiled layouts, which the compiled engine reads field by field
+    from cmi_sim.engine._cmatching import BookSideCore as _BookSideLayout
+    from cmi_sim.engine._cmatching import Level
+except ImportError:  # no compiler at install time: the same layouts in Python
+
+    class Level:  # type: ignore[no-redef]
+        """All resting orders at one price on one side, in time priority."""
+
+        __slots__ = ("price", "volume", "orders")
+
+        def __init__(self, price: int) -> None:
+            self.price = price
+            self.volume = 0
+            self.orders: dict[int, int] = {}  # order id -> open volume, oldest first
+
+    class _BookSideLayout:  # type: ignore[no-redef]
+        __slots__ = ("side", "sign", "levels", "keys")
+
+        def __init__(self, side: int) -> None:
+            self.side = side
+            self.sign = -1 if side == BUY else 1
+            self.levels: dict[int, Level] = {}
+            self.keys: list[int] = []
+
+
+class BookSide(_BookSideLayout):
     """The levels of one side. A level's key is `price * sign`, so the best level has the smallest key:
     asks use sign +1 (lowest price first), bids sign -1 (highest price first). `keys` holds the keys of
-    the live levels in ascending order: best first."""
+    the live levels in ascending order: best first. Fields: `side`, `sign`, `levels` (price -> Level)
+    and `keys`."""
 
-    __slots__ = ("side", "sign", "levels", "keys")
-
-    def __init__(self, side: int) -> None:
-        self.side = side
-        self.sign = -1 if side == BUY else 1
-        self.levels: dict[int, Level] = {}
-        self.keys: list[int] = []
+    __slots__ = ()
 
     def best_price(self) -> int | None:
         """The best price with resting volume, or None. O(1)."""

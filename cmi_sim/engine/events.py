@@ -12,6 +12,10 @@ BUY = 1
 SELL = -1
 SIDE_NAMES = {BUY: "BUY", SELL: "SELL"}
 
+# The largest price (in ticks) and volume the engine takes: every sum of volumes then fits in 64 bits,
+# which the compiled engine relies on. Far above any real order (limits are hundreds, prices thousands).
+MAX_QUANTITY = 2**31 - 1
+
 
 class OrderAccepted(NamedTuple):
     """An order entered the book (before any matching); `volume` is its original size."""

@@ -2,6 +2,12 @@
 
 Pure: integers in (prices in ticks, volumes, nanosecond timestamps), events out. It never reads a clock,
 sleeps, logs, raises for business outcomes or does I/O; the caller passes the time of every command.
+
+Two implementations of the hot path, as the standard library does with heapq and _heapq:
+`PyMatchingEngine` is the reference, in Python; `MatchingEngine` takes `submit` and `cancel` from the
+compiled `_cmatching` when it was built at install time (about twice as fast), and is the reference
+otherwise. Both share everything else (queries, reduce, rejections) and the same data, and the tests run
+every engine scenario against both.
 """
 
 from __future__ import annotations
@@ -9,6 +15,7 @@ from __future__ import annotations
 import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from cmi_sim.engine.book import BookSide, Depth, DepthLevel, OrderBook, OrderView
 from cmi_sim.engine.events import (
@@ -16,6 +23,7 @@ from cmi_sim.engine.events import (
     BAD_SIDE,
     BAD_VOLUME,
     BUY,
+    MAX_QUANTITY,
     SELL,
     UNKNOWN_ORDER,
     UNKNOWN_PRODUCT,
@@ -34,8 +42,9 @@ SELF_TRADE_ALLOW = "allow"
 SELF_TRADE_PREVENT = "prevent"  # an incoming order cancels the owner's resting orders it would hit
 
 
-class MatchingEngine:
-    """Books for a fixed set of products, an index of resting orders, and one sequence of events.
+class _Engine:
+    """Books for a fixed set of products, an index of resting orders, and one sequence of events: all
+    but the hot path (`submit`, `cancel`), which the two engines below provide.
 
     `sequence` lets a caller share one sequence-number counter between the engine's events and its own.
     """
@@ -50,112 +59,19 @@ class MatchingEngine:
         self._sides: dict[str, tuple[None, BookSide, BookSide]] = {
             p: (None, book.bids, book.asks) for p, book in self.books.items()}
         self.prevent_self_trade = self_trade == SELF_TRADE_PREVENT
-        # Bound __next__ methods: the cheapest way to draw the next number on the hot path.
-        self._next_seq = (sequence if sequence is not None else itertools.count(1)).__next__
-        self._next_id = itertools.count(1).__next__
+        self._seq = sequence if sequence is not None else itertools.count(1)
+        # A bound __next__ method: the cheapest way to draw the next number on the hot path.
+        self._next_seq = self._seq.__next__
         self._orders: dict[int, OrderAccepted] = {}  # resting order id -> its fixed fields
         # owner -> their resting orders, oldest first; queries must use .get() (a miss would insert)
         self._by_owner: defaultdict[str, dict[int, OrderAccepted]] = defaultdict(dict)
 
     # -- commands ---------------------------------------------------------------------------------
 
-    def submit(self, ts: int, owner: str, product: str, side: int, price: int, volume: int) -> list[Event]:
-        """Enter a GTC limit order: match it against the best opposite prices, FIFO within a level, at the
-        resting orders' prices; the remainder rests. Returns [OrderAccepted, Fill..., (self-trade
-        cancels)] or [OrderRejected]. O(log L + fills)."""
-        sides = self._sides.get(product)
-        if sides is None or type(price) is not int or type(volume) is not int or type(side) is not int \
-                or price <= 0 or volume <= 0 or (side != 1 and side != -1):
-            return [self._rejection(ts, owner, product, side, price, volume)]
-        order_id = self._next_id()
-        accepted = _new(OrderAccepted, (self._next_seq(), ts, order_id, owner, product, side, price, volume))
-        events: list[Event] = [accepted]
-        opposite = sides[-side]
-        keys = opposite.keys
-        # The opposite side's keys are price * its sign, and its sign is this order's side.
-        if keys and keys[0] <= price * side:
-            volume = self._match(ts, accepted, opposite, events)
-            if not volume:
-                return events
-        # Rest the remainder: its static fields live in the accepted event, its open volume in the level.
-        own_side = sides[side]
-        level = own_side.levels.get(price)
-        if level is None:
-            level = own_side.add_level(price)
-        level.orders[order_id] = volume
-        level.volume += volume
-        self._orders[order_id] = accepted
-        self._by_owner[owner][order_id] = accepted
-        return events
+    if TYPE_CHECKING:  # each engine below provides these two (not defined here: they would shadow C's)
+        def submit(self, ts: int, owner: str, product: str, side: int, price: int, volume: int) -> list[Event]: ...
 
-    def _match(self, ts: int, taker: OrderAccepted, opposite: BookSide, events: list[Event]) -> int:
-        """Fill `taker` against `opposite` as far as its limit allows; returns the volume left."""
-        next_seq = self._next_seq
-        _, _, taker_id, owner, product, side, price, remaining = taker
-        levels, keys = opposite.levels, opposite.keys
-        limit_key = price * side
-        orders = self._orders
-        by_owner = self._by_owner
-        prevent = self.prevent_self_trade
-        while keys:
-            key = keys[0]
-            if key > limit_key:
-                break
-            level = levels[key * side]
-            level_price = level.price
-            queue = level.orders
-            while queue:
-                maker_id, maker_remaining = next(iter(queue.items()))  # time priority: oldest first
-                maker_owner = orders[maker_id][3]
-                if prevent and maker_owner == owner:
-                    del queue[maker_id]
-                    level.volume -= maker_remaining
-                    del orders[maker_id]
-                    del by_owner[owner][maker_id]
-                    events.append(_new(OrderCancelled, (next_seq(), ts, maker_id, owner, product, -side,
-                                                        level_price, maker_remaining, "self_trade")))
-                    continue
-                qty = remaining if remaining < maker_remaining else maker_remaining
-                maker_remaining -= qty
-                level.volume -= qty
-                remaining -= qty
-                events.append(_new(Fill, (next_seq(), ts, product, level_price, qty, taker_id, owner, maker_id,
-                                          maker_owner, side, maker_remaining)))
-                if maker_remaining:
-                    queue[maker_id] = maker_remaining
-                else:
-                    del queue[maker_id]
-                    del orders[maker_id]
-                    del by_owner[maker_owner][maker_id]
-                if not remaining:
-                    break
-            if not queue:
-                del levels[level_price]
-                del keys[0]
-            if not remaining:
-                break
-        return remaining
-
-    def cancel(self, ts: int, order_id: int, owner: str | None = None, reason: str = "user") -> list[Event]:
-        """Cancel a resting order by id. With `owner`, someone else's order is reported as unknown, so
-        callers never learn about other owners' orders. O(1) amortised."""
-        order = self._orders.get(order_id)
-        if order is None:
-            return [self._unknown_order(ts, order_id, owner)]
-        _, _, _, order_owner, product, side, price, _ = order
-        if owner is not None and order_owner != owner:
-            return [self._unknown_order(ts, order_id, owner)]
-        book_side = self._sides[product][side]
-        level = book_side.levels[price]
-        queue = level.orders
-        remaining = queue.pop(order_id)
-        level.volume -= remaining
-        del self._orders[order_id]
-        del self._by_owner[order_owner][order_id]
-        if not queue:
-            book_side.drop_level(price)
-        return [_new(OrderCancelled, (self._next_seq(), ts, order_id, order_owner, product, side, price,
-                                      remaining, reason))]
+        def cancel(self, ts: int, order_id: int, owner: str | None = None, reason: str = "user") -> list[Event]: ...
 
     def reduce(self, ts: int, order_id: int, new_remaining: int, owner: str | None = None) -> list[Event]:
         """Cut a resting order's open volume to `new_remaining` (0 < new_remaining < open volume) in place:
@@ -281,8 +197,129 @@ class MatchingEngine:
             reason, detail = UNKNOWN_PRODUCT, f"unknown product {product!r}"
         elif type(side) is not int or side not in (BUY, SELL):
             reason, detail = BAD_SIDE, f"side must be BUY or SELL, got {side!r}"
-        elif type(price) is not int or price <= 0:
-            reason, detail = BAD_PRICE, f"price must be a positive whole number of ticks, got {price!r}"
+        elif type(price) is not int or not 0 < price <= MAX_QUANTITY:
+            reason, detail = BAD_PRICE, f"price must be a whole number of ticks from 1 to {MAX_QUANTITY}, got {price!r}"
         else:
-            reason, detail = BAD_VOLUME, f"volume must be a positive integer, got {volume!r}"
+            reason, detail = BAD_VOLUME, f"volume must be an integer from 1 to {MAX_QUANTITY}, got {volume!r}"
         return _new(OrderRejected, (self._next_seq(), ts, owner, product, side, price, volume, reason, detail))
+
+
+class PyMatchingEngine(_Engine):
+    """The engine in Python: the reference for the compiled hot path."""
+
+    def __init__(self, products: Iterable[str], self_trade: str = SELF_TRADE_ALLOW,
+                 sequence: Iterator[int] | None = None) -> None:
+        super().__init__(products, self_trade, sequence)
+        self._next_id = itertools.count(1).__next__
+
+    def submit(self, ts: int, owner: str, product: str, side: int, price: int, volume: int) -> list[Event]:
+        """Enter a GTC limit order: match it against the best opposite prices, FIFO within a level, at the
+        resting orders' prices; the remainder rests. Returns [OrderAccepted, Fill..., (self-trade
+        cancels)] or [OrderRejected]. O(log L + fills)."""
+        sides = self._sides.get(product)
+        if sides is None or type(price) is not int or type(volume) is not int or type(side) is not int \
+                or not 0 < price <= MAX_QUANTITY or not 0 < volume <= MAX_QUANTITY or (side != 1 and side != -1):
+            return [self._rejection(ts, owner, product, side, price, volume)]
+        order_id = self._next_id()
+        accepted = _new(OrderAccepted, (self._next_seq(), ts, order_id, owner, product, side, price, volume))
+        events: list[Event] = [accepted]
+        opposite = sides[-side]
+        keys = opposite.keys
+        # The opposite side's keys are price * its sign, and its sign is this order's side.
+        if keys and keys[0] <= price * side:
+            volume = self._match(ts, accepted, opposite, events)
+            if not volume:
+                return events
+        # Rest the remainder: its static fields live in the accepted event, its open volume in the level.
+        own_side = sides[side]
+        level = own_side.levels.get(price)
+        if level is None:
+            level = own_side.add_level(price)
+        level.orders[order_id] = volume
+        level.volume += volume
+        self._orders[order_id] = accepted
+        self._by_owner[owner][order_id] = accepted
+        return events
+
+    def _match(self, ts: int, taker: OrderAccepted, opposite: BookSide, events: list[Event]) -> int:
+        """Fill `taker` against `opposite` as far as its limit allows; returns the volume left."""
+        next_seq = self._next_seq
+        _, _, taker_id, owner, product, side, price, remaining = taker
+        levels, keys = opposite.levels, opposite.keys
+        limit_key = price * side
+        orders = self._orders
+        by_owner = self._by_owner
+        prevent = self.prevent_self_trade
+        while keys:
+            key = keys[0]
+            if key > limit_key:
+                break
+            level = levels[key * side]
+            level_price = level.price
+            queue = level.orders
+            while queue:
+                maker_id, maker_remaining = next(iter(queue.items()))  # time priority: oldest first
+                maker_owner = orders[maker_id][3]
+                if prevent and maker_owner == owner:
+                    del queue[maker_id]
+                    level.volume -= maker_remaining
+                    del orders[maker_id]
+                    del by_owner[owner][maker_id]
+                    events.append(_new(OrderCancelled, (next_seq(), ts, maker_id, owner, product, -side,
+                                                        level_price, maker_remaining, "self_trade")))
+                    continue
+                qty = remaining if remaining < maker_remaining else maker_remaining
+                maker_remaining -= qty
+                level.volume -= qty
+                remaining -= qty
+                events.append(_new(Fill, (next_seq(), ts, product, level_price, qty, taker_id, owner, maker_id,
+                                          maker_owner, side, maker_remaining)))
+                if maker_remaining:
+                    queue[maker_id] = maker_remaining
+                else:
+                    del queue[maker_id]
+                    del orders[maker_id]
+                    del by_owner[maker_owner][maker_id]
+                if not remaining:
+                    break
+            if not queue:
+                del levels[level_price]
+                del keys[0]
+            if not remaining:
+                break
+        return remaining
+
+    def cancel(self, ts: int, order_id: int, owner: str | None = None, reason: str = "user") -> list[Event]:
+        """Cancel a resting order by id. With `owner`, someone else's order is reported as unknown, so
+        callers never learn about other owners' orders. O(1) amortised."""
+        order = self._orders.get(order_id)
+        if order is None:
+            return [self._unknown_order(ts, order_id, owner)]
+        _, _, _, order_owner, product, side, price, _ = order
+        if owner is not None and order_owner != owner:
+            return [self._unknown_order(ts, order_id, owner)]
+        book_side = self._sides[product][side]
+        level = book_side.levels[price]
+        queue = level.orders
+        remaining = queue.pop(order_id)
+        level.volume -= remaining
+        del self._orders[order_id]
+        del self._by_owner[order_owner][order_id]
+        if not queue:
+            book_side.drop_level(price)
+        return [_new(OrderCancelled, (self._next_seq(), ts, order_id, order_owner, product, side, price,
+                                      remaining, reason))]
+
+
+try:
+    from cmi_sim.engine import _cmatching
+except ImportError:  # built without a C compiler: the reference is the engine
+    MatchingEngine: type[_Engine] = PyMatchingEngine
+    COMPILED = False
+else:
+    _cmatching.configure(OrderAccepted, Fill, OrderCancelled, CancelRejected)
+
+    class MatchingEngine(_Engine, _cmatching.EngineCore):  # type: ignore[no-redef]
+        """The engine, with `submit` and `cancel` compiled; they behave exactly like PyMatchingEngine's."""
+
+    COMPILED = True

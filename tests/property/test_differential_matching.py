@@ -124,7 +124,7 @@ def command_stream(seed: int, n: int) -> list[tuple]:
 
 
 def run_both(commands, prevent: bool):
-    engine = MatchingEngine(PRODUCTS, self_trade="prevent" if prevent else "allow")
+    engine = MatchingEngine(PRODUCTS, self_trade="prevent" if prevent else "allow")  # see each_engine
     reference = ReferenceMatcher(prevent_self_trade=prevent)
     n_fills = n_self = 0
     for step, (kind, *args) in enumerate(commands):
@@ -142,6 +142,9 @@ def run_both(commands, prevent: bool):
     engine._check()
     assert engine_book(engine) == reference.book()
     return n_fills, n_self, len(reference.resting)
+
+
+pytestmark = pytest.mark.usefixtures("each_engine")  # every test runs on the Python and the compiled engine
 
 
 @pytest.mark.parametrize("seed", range(8))

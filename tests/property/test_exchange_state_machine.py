@@ -18,7 +18,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, multiple, rule
 
-from cmi_sim.engine import BUY, SELL, Fill, OrderAccepted, OrderCancelled
+from cmi_sim.engine import BUY, SELL, Fill, MatchingEngine, OrderAccepted, OrderCancelled
+from cmi_sim.engine.matching import PyMatchingEngine
 from cmi_sim.exchange import POSITION_LIMIT, Exchange, ExchangeRules
 from cmi_sim.products import Product
 
@@ -36,12 +37,15 @@ volumes = st.integers(min_value=1, max_value=8)
 class ExchangeMachine(RuleBasedStateMachine):
     rules_under_test = ExchangeRules(position_limit=LIMIT)
     hard_limit = False  # whether |position| <= limit must hold after every step
+    engine_class: type = MatchingEngine  # the compiled engine when built; subclasses run the Python one
 
     orders = Bundle("orders")
 
     def __init__(self) -> None:
         super().__init__()
         self.ex = Exchange(PRODUCTS, self.rules_under_test)
+        if type(self.ex.engine) is not self.engine_class:  # before any command: swap the implementation
+            self.ex.engine = self.engine_class(self.ex.products, self.ex.rules.self_trade, self.ex._seq)
         self.ts = 0
         self.seen = 0  # events of ex.log already checked
         self.accepted: dict[int, OrderAccepted] = {}
@@ -176,6 +180,14 @@ class RestingLimitSelfTradePreventionMachine(ExchangeMachine):
     hard_limit = True
 
 
+class PythonEngineMachine(ExchangeMachine):
+    engine_class = PyMatchingEngine
+
+
+class PythonEngineRestingLimitSelfTradePreventionMachine(RestingLimitSelfTradePreventionMachine):
+    engine_class = PyMatchingEngine
+
+
 def test_default_rules_can_exceed_limit_through_resting_fills():
     """Why the hard bound needs `limit_counts_resting`: two resting buys that each pass the entry rule."""
     ex = Exchange(PRODUCTS, ExchangeRules(position_limit=LIMIT))
@@ -192,6 +204,8 @@ _SETTINGS = settings(max_examples=60, stateful_step_count=40, derandomize=True, 
 TestDefaultRules = ExchangeMachine.TestCase
 TestLimitCountsResting = RestingLimitMachine.TestCase
 TestLimitCountsRestingWithSelfTradePrevention = RestingLimitSelfTradePreventionMachine.TestCase
-TestDefaultRules.settings = _SETTINGS
-TestLimitCountsResting.settings = _SETTINGS
-TestLimitCountsRestingWithSelfTradePrevention.settings = _SETTINGS
+TestDefaultRulesOnPythonEngine = PythonEngineMachine.TestCase
+TestSelfTradePreventionOnPythonEngine = PythonEngineRestingLimitSelfTradePreventionMachine.TestCase
+for _case in (TestDefaultRules, TestLimitCountsResting, TestLimitCountsRestingWithSelfTradePrevention,
+              TestDefaultRulesOnPythonEngine, TestSelfTradePreventionOnPythonEngine):
+    _case.settings = _SETTINGS

@@ -25,10 +25,12 @@ from cmi_sim.engine import (
 
 P, Q = "TIDE_SPOT", "WX_SPOT"
 
+pytestmark = pytest.mark.usefixtures("each_engine")  # every test runs on the Python and the compiled engine
+
 
 @pytest.fixture
-def engine() -> MatchingEngine:
-    return MatchingEngine([P, Q])
+def engine(each_engine) -> MatchingEngine:
+    return each_engine([P, Q])
 
 
 def fills(events) -> list[tuple]:

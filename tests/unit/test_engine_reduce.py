@@ -20,6 +20,8 @@ from cmi_sim.products import cmi_products
 
 P = "TIDE_SPOT"
 
+pytestmark = pytest.mark.usefixtures("each_engine")  # every test runs on the Python and the compiled engine
+
 
 def engine() -> MatchingEngine:
     return MatchingEngine([P, "WX_SPOT"])
