@@ -308,6 +308,19 @@ new_event(PyTypeObject *type, Py_ssize_t n)
     return type->tp_alloc(type, n);
 }
 
+/* Stop the collector tracking a finished event whose fields are all atomic (ints, strings, None): it
+ * cannot be part of a reference cycle, so tracking it only makes every collection slower. CPython does
+ * the same for plain tuples, lazily, at their first collection; events are kept (the exchange's log),
+ * so doing it at once spares the collector most of its work. */
+static inline void
+untrack_if_atomic(PyObject *event)
+{
+    for (Py_ssize_t i = PyTuple_GET_SIZE(event); i--;)
+        if (PyObject_IS_GC(PyTuple_GET_ITEM(event, i)))
+            return;
+    PyObject_GC_UnTrack(event);
+}
+
 #define SET_REF(ev, i, v) PyTuple_SET_ITEM(ev, i, Py_NewRef(v))
 #define SET_NEW(ev, i, v) PyTuple_SET_ITEM(ev, i, v) /* steals `v` */
 
@@ -414,6 +427,7 @@ match(EngineObject *self, PyObject *ts, PyObject *taker_id, PyObject *owner, PyO
                     SET_REF(event, 6, level_price_obj);
                     SET_REF(event, 7, maker_volume);
                     SET_REF(event, 8, str_self_trade);
+                    untrack_if_atomic(event);
                     level->volume -= maker_remaining;
                     int failed = PyList_Append(events, event) < 0 || PyDict_DelItem(queue, maker_id) < 0 ||
                                  forget_order(self, maker_id, owner) < 0;
@@ -452,6 +466,7 @@ match(EngineObject *self, PyObject *ts, PyObject *taker_id, PyObject *owner, PyO
             SET_REF(event, 8, maker_owner);
             SET_REF(event, 9, side_obj);
             SET_REF(event, 10, left_obj);
+            untrack_if_atomic(event);
             int failed = PyList_Append(events, event) < 0;
             Py_DECREF(event);
             if (!failed) {
@@ -561,6 +576,7 @@ engine_submit(EngineObject *self, PyObject *const *args, Py_ssize_t nargs)
     SET_REF(accepted, 5, side_obj);
     SET_REF(accepted, 6, price_obj);
     SET_REF(accepted, 7, volume_obj);
+    untrack_if_atomic(accepted);
     PyList_SET_ITEM(events, 0, accepted); /* the list holds the reference; `accepted` is borrowed below */
 
     long long remaining = volume;
@@ -637,6 +653,7 @@ unknown_order(EngineObject *self, PyObject *ts, PyObject *order_id, PyObject *ow
     SET_REF(event, 3, named ? owner : str_empty);
     SET_REF(event, 4, str_unknown_order);
     SET_REF(event, 5, str_no_such_order);
+    untrack_if_atomic(event);
     PyList_SET_ITEM(events, 0, event);
     return events;
 }
@@ -738,6 +755,7 @@ engine_cancel(EngineObject *self, PyObject *const *args, Py_ssize_t nargs, PyObj
     SET_REF(event, 6, price_obj);
     SET_REF(event, 7, remaining_obj);
     SET_REF(event, 8, reason);
+    untrack_if_atomic(event);
     events = PyList_New(1);
     if (events != NULL) {
         PyList_SET_ITEM(events, 0, event);
@@ -750,7 +768,20 @@ done:
     return events;
 }
 
+static PyObject *
+engine_accepted(EngineObject *self, PyObject *order_id)
+{
+    if (!engine_ready(self))
+        return NULL;
+    PyObject *order = PyDict_GetItemWithError(self->orders, order_id);
+    if (order == NULL && PyErr_Occurred())
+        return NULL;
+    return Py_NewRef(order ? order : Py_None);
+}
+
 static PyMethodDef engine_methods[] = {
+    {"accepted", (PyCFunction)engine_accepted, METH_O,
+     "accepted(order_id) -> the OrderAccepted of a resting order, or None (see matching.PyMatchingEngine)"},
     {"submit", (PyCFunction)(void (*)(void))engine_submit, METH_FASTCALL,
      "submit(ts, owner, product, side, price, volume) -> list of events (see matching.PyMatchingEngine)"},
     {"cancel", (PyCFunction)(void (*)(void))engine_cancel, METH_FASTCALL | METH_KEYWORDS,

@@ -68,10 +68,12 @@ class _Engine:
 
     # -- commands ---------------------------------------------------------------------------------
 
-    if TYPE_CHECKING:  # each engine below provides these two (not defined here: they would shadow C's)
+    if TYPE_CHECKING:  # each engine below provides these (not defined here: they would shadow C's)
         def submit(self, ts: int, owner: str, product: str, side: int, price: int, volume: int) -> list[Event]: ...
 
         def cancel(self, ts: int, order_id: int, owner: str | None = None, reason: str = "user") -> list[Event]: ...
+
+        def accepted(self, order_id: int) -> OrderAccepted | None: ...
 
     def reduce(self, ts: int, order_id: int, new_remaining: int, owner: str | None = None) -> list[Event]:
         """Cut a resting order's open volume to `new_remaining` (0 < new_remaining < open volume) in place:
@@ -107,10 +109,6 @@ class _Engine:
     def resting_order_ids(self) -> list[int]:
         """Ids of every resting order, oldest first."""
         return sorted(self._orders)
-
-    def accepted(self, order_id: int) -> OrderAccepted | None:
-        """The acceptance event of a resting order (its fixed fields), or None. O(1)."""
-        return self._orders.get(order_id)
 
     def order(self, order_id: int) -> OrderView | None:
         """The resting order with this id, or None once it is filled or cancelled."""
@@ -211,6 +209,10 @@ class PyMatchingEngine(_Engine):
                  sequence: Iterator[int] | None = None) -> None:
         super().__init__(products, self_trade, sequence)
         self._next_id = itertools.count(1).__next__
+
+    def accepted(self, order_id: int) -> OrderAccepted | None:
+        """The acceptance event of a resting order (its fixed fields), or None. O(1)."""
+        return self._orders.get(order_id)
 
     def submit(self, ts: int, owner: str, product: str, side: int, price: int, volume: int) -> list[Event]:
         """Enter a GTC limit order: match it against the best opposite prices, FIFO within a level, at the
@@ -320,6 +322,7 @@ else:
     _cmatching.configure(OrderAccepted, Fill, OrderCancelled, CancelRejected)
 
     class MatchingEngine(_Engine, _cmatching.EngineCore):  # type: ignore[no-redef]
-        """The engine, with `submit` and `cancel` compiled; they behave exactly like PyMatchingEngine's."""
+        """The engine, with `submit`, `cancel` and `accepted` compiled: they behave exactly like
+        PyMatchingEngine's."""
 
     COMPILED = True

@@ -14,15 +14,23 @@ class Ledger:
         self.cash: dict[str, dict[str, int]] = {}
 
     def apply_trade(self, product: str, buyer: str, seller: str, volume: int, price: int) -> None:
+        # Written out for the two sides: this runs for every fill.
         positions, cash = self.positions, self.cash
-        for account, sign in ((buyer, 1), (seller, -1)):
-            pos = positions.get(account)
-            if pos is None:
-                pos = positions[account] = {}
-                cash[account] = {}
-            pos[product] = pos.get(product, 0) + sign * volume
-            account_cash = cash[account]
-            account_cash[product] = account_cash.get(product, 0) - sign * volume * price
+        notional = volume * price
+        pos = positions.get(buyer)
+        if pos is None:
+            pos = positions[buyer] = {}
+            cash[buyer] = {}
+        pos[product] = pos.get(product, 0) + volume
+        account_cash = cash[buyer]
+        account_cash[product] = account_cash.get(product, 0) - notional
+        pos = positions.get(seller)
+        if pos is None:
+            pos = positions[seller] = {}
+            cash[seller] = {}
+        pos[product] = pos.get(product, 0) - volume
+        account_cash = cash[seller]
+        account_cash[product] = account_cash.get(product, 0) + notional
 
     def position(self, account: str, product: str) -> int:
         return self.positions.get(account, {}).get(product, 0)

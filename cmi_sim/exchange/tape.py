@@ -5,6 +5,8 @@ from __future__ import annotations
 from bisect import bisect_left
 from typing import NamedTuple
 
+_new = tuple.__new__  # builds a NamedTuple without its Python-level __new__ (hot path)
+
 
 class Trade(NamedTuple):
     ts: int  # nanoseconds UTC, unique on the tape
@@ -27,7 +29,7 @@ class TradeTape:
         times = self._times
         if times and ts <= times[-1]:
             ts = times[-1] + 1
-        trade = Trade(ts, product, buyer, seller, volume, price)
+        trade = _new(Trade, (ts, product, buyer, seller, volume, price))
         self.trades.append(trade)
         times.append(ts)
         self._last_price[product] = price

@@ -34,7 +34,9 @@ def test_the_compiled_engine_was_built():
     engine still works, at about half the speed (see the fallback test below)."""
     assert COMPILED
     assert MatchingEngine is not PyMatchingEngine
-    assert "submit" not in vars(MatchingEngine) and MatchingEngine.submit is not PyMatchingEngine.submit
+    for hot in ("submit", "cancel", "accepted"):
+        assert getattr(MatchingEngine, hot) is not getattr(PyMatchingEngine, hot)
+        assert type(getattr(MatchingEngine, hot)).__name__ == "method_descriptor"  # defined in C
 
 
 def same_events(got: list, want: list) -> None:
@@ -74,6 +76,8 @@ def run_head_to_head(commands: list[tuple], self_trade: str, check_every_step: b
     compiled._check()
     reference._check()
     assert book_snapshot(compiled) == book_snapshot(reference)
+    for order_id in (*range(len(commands) + 2), True, "1", None):
+        assert compiled.accepted(order_id) == reference.accepted(order_id)
 
 
 odd_values = st.sampled_from([0, -1, 2, True, False, 1.0, None, "1", MAX_QUANTITY, MAX_QUANTITY + 1, 2**64, -2**64])
@@ -145,6 +149,7 @@ def test_an_exhausted_sequence_is_an_error_not_a_crash():
     lambda e: e.cancel(1, 2, owner="a", order_id=3),
     lambda e: e.submit(1, "a", ["unhashable"], BUY, 100, 1),
     lambda e: e.cancel(1, ["unhashable"]),
+    lambda e: e.accepted(["unhashable"]),
 ])
 def test_malformed_calls_raise_type_errors_on_both(call):
     for engine_class in (MatchingEngine, PyMatchingEngine):
