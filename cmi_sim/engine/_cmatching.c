@@ -779,7 +779,79 @@ engine_accepted(EngineObject *self, PyObject *order_id)
     return Py_NewRef(order ? order : Py_None);
 }
 
+/* owner's open volume in product per (side, price): the SSE renderer asks on every book change. */
+static PyObject *
+engine_own_volumes(EngineObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2) {
+        PyErr_Format(PyExc_TypeError, "own_volumes() takes 2 arguments (owner, product), %zd given", nargs);
+        return NULL;
+    }
+    if (!engine_ready(self))
+        return NULL;
+    PyObject *owner = args[0], *product = args[1];
+    PyObject *own = PyDict_New();
+    if (own == NULL)
+        return NULL;
+    PyObject *mine = PyDict_GetItemWithError(self->by_owner, owner);
+    if (mine == NULL || !PyDict_GET_SIZE(mine)) {
+        if (PyErr_Occurred())
+            Py_CLEAR(own);
+        return own;
+    }
+    PyObject *sides = PyDict_GetItemWithError(self->sides, product);
+    if (sides == NULL) {
+        if (!PyErr_Occurred())
+            PyErr_SetObject(PyExc_KeyError, product);
+        goto fail;
+    }
+    if (!valid_sides(sides))
+        goto fail;
+    Py_INCREF(mine); /* comparing products could run Python code */
+    Py_ssize_t pos = 0;
+    PyObject *order_id, *order;
+    while (PyDict_Next(mine, &pos, &order_id, &order)) {
+        int same = PyObject_RichCompareBool(PyTuple_GET_ITEM(order, 4), product, Py_EQ);
+        if (same < 0)
+            goto fail_mine;
+        if (!same)
+            continue;
+        PyObject *side_obj = PyTuple_GET_ITEM(order, 5), *price = PyTuple_GET_ITEM(order, 6);
+        SideObject *side = get_side(sides, (int)PyLong_AsLong(side_obj));
+        if (side == NULL)
+            goto fail_mine;
+        PyObject *level = PyDict_GetItemWithError(side->levels, price);
+        PyObject *open = level && PyObject_TypeCheck(level, &LevelType)
+                             ? PyDict_GetItemWithError(((LevelObject *)level)->orders, PyTuple_GET_ITEM(order, 2))
+                             : NULL;
+        if (open == NULL) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_RuntimeError, "a resting order is missing from its level");
+            goto fail_mine;
+        }
+        PyObject *key = PyTuple_Pack(2, side_obj, price);
+        if (key == NULL)
+            goto fail_mine;
+        PyObject *before = PyDict_GetItemWithError(own, key);
+        PyObject *total = before ? PyNumber_Add(before, open) : PyErr_Occurred() ? NULL : Py_NewRef(open);
+        int failed = total == NULL || PyDict_SetItem(own, key, total) < 0;
+        Py_XDECREF(total);
+        Py_DECREF(key);
+        if (failed)
+            goto fail_mine;
+    }
+    Py_DECREF(mine);
+    return own;
+fail_mine:
+    Py_DECREF(mine);
+fail:
+    Py_DECREF(own);
+    return NULL;
+}
+
 static PyMethodDef engine_methods[] = {
+    {"own_volumes", (PyCFunction)(void (*)(void))engine_own_volumes, METH_FASTCALL,
+     "own_volumes(owner, product) -> {(side, price): open volume} (see matching.PyMatchingEngine)"},
     {"accepted", (PyCFunction)engine_accepted, METH_O,
      "accepted(order_id) -> the OrderAccepted of a resting order, or None (see matching.PyMatchingEngine)"},
     {"submit", (PyCFunction)(void (*)(void))engine_submit, METH_FASTCALL,

@@ -75,6 +75,8 @@ class _Engine:
 
         def accepted(self, order_id: int) -> OrderAccepted | None: ...
 
+        def own_volumes(self, owner: str, product: str) -> dict[tuple[int, int], int]: ...
+
     def reduce(self, ts: int, order_id: int, new_remaining: int, owner: str | None = None) -> list[Event]:
         """Cut a resting order's open volume to `new_remaining` (0 < new_remaining < open volume) in place:
         it keeps its place in the queue. One command instead of cancel + re-place, which would send the
@@ -126,19 +128,6 @@ class _Engine:
         if not mine:
             return 0
         return sum(self._remaining(o) for o in mine.values() if o.product == product and o.side == side)
-
-    def own_volumes(self, owner: str, product: str) -> dict[tuple[int, int], int]:
-        """`owner`'s open volume in `product` per (side, price). O(owner's resting orders)."""
-        own: dict[tuple[int, int], int] = {}
-        mine = self._by_owner.get(owner)
-        if mine:
-            sides = self._sides[product]
-            for order in mine.values():
-                if order.product == product:
-                    side = order.side
-                    key = (side, order.price)
-                    own[key] = own.get(key, 0) + sides[side].levels[order.price].orders[order.order_id]
-        return own
 
     def depth(self, product: str, owner: str | None = None) -> Depth:
         """Aggregated levels of one product, best first, with `owner`'s share of each level."""
@@ -213,6 +202,19 @@ class PyMatchingEngine(_Engine):
     def accepted(self, order_id: int) -> OrderAccepted | None:
         """The acceptance event of a resting order (its fixed fields), or None. O(1)."""
         return self._orders.get(order_id)
+
+    def own_volumes(self, owner: str, product: str) -> dict[tuple[int, int], int]:
+        """`owner`'s open volume in `product` per (side, price). O(owner's resting orders)."""
+        own: dict[tuple[int, int], int] = {}
+        mine = self._by_owner.get(owner)
+        if mine:
+            sides = self._sides[product]
+            for order in mine.values():
+                if order.product == product:
+                    side = order.side
+                    key = (side, order.price)
+                    own[key] = own.get(key, 0) + sides[side].levels[order.price].orders[order.order_id]
+        return own
 
     def submit(self, ts: int, owner: str, product: str, side: int, price: int, volume: int) -> list[Event]:
         """Enter a GTC limit order: match it against the best opposite prices, FIFO within a level, at the
@@ -322,7 +324,7 @@ else:
     _cmatching.configure(OrderAccepted, Fill, OrderCancelled, CancelRejected)
 
     class MatchingEngine(_Engine, _cmatching.EngineCore):  # type: ignore[no-redef]
-        """The engine, with `submit`, `cancel` and `accepted` compiled: they behave exactly like
-        PyMatchingEngine's."""
+        """The engine, with `submit`, `cancel`, `accepted` and `own_volumes` compiled: they behave exactly
+        like PyMatchingEngine's."""
 
     COMPILED = True

@@ -34,7 +34,7 @@ def test_the_compiled_engine_was_built():
     engine still works, at about half the speed (see the fallback test below)."""
     assert COMPILED
     assert MatchingEngine is not PyMatchingEngine
-    for hot in ("submit", "cancel", "accepted"):
+    for hot in ("submit", "cancel", "accepted", "own_volumes"):
         assert getattr(MatchingEngine, hot) is not getattr(PyMatchingEngine, hot)
         assert type(getattr(MatchingEngine, hot)).__name__ == "method_descriptor"  # defined in C
 
@@ -48,7 +48,8 @@ def same_events(got: list, want: list) -> None:
 
 def book_snapshot(engine) -> tuple:
     return (tuple(engine.depth(p) for p in PRODUCTS), tuple(engine.order(i) for i in engine.resting_order_ids()),
-            tuple(engine.orders_of(o) for o in OWNERS))
+            tuple(engine.orders_of(o) for o in OWNERS),
+            tuple(list(engine.own_volumes(o, p).items()) for o in (*OWNERS, "nobody") for p in PRODUCTS))
 
 
 def apply(engine, step: int, command: tuple) -> list:
@@ -150,6 +151,8 @@ def test_an_exhausted_sequence_is_an_error_not_a_crash():
     lambda e: e.submit(1, "a", ["unhashable"], BUY, 100, 1),
     lambda e: e.cancel(1, ["unhashable"]),
     lambda e: e.accepted(["unhashable"]),
+    lambda e: e.own_volumes("a"),
+    lambda e: e.own_volumes(["unhashable"], "P"),
 ])
 def test_malformed_calls_raise_type_errors_on_both(call):
     for engine_class in (MatchingEngine, PyMatchingEngine):
@@ -157,6 +160,15 @@ def test_malformed_calls_raise_type_errors_on_both(call):
         with pytest.raises(TypeError):
             call(engine)
         engine._check()
+
+
+def test_own_volumes_of_an_unknown_product_is_a_key_error_once_the_owner_has_orders():
+    for engine_class in (MatchingEngine, PyMatchingEngine):
+        engine = engine_class(PRODUCTS)
+        assert engine.own_volumes("a", "NOPE") == {}
+        engine.submit(1, "a", "P", BUY, 100, 1)
+        with pytest.raises(KeyError):
+            engine.own_volumes("a", "NOPE")
 
 
 def test_python_code_reads_and_writes_the_compiled_layouts():
