@@ -301,13 +301,6 @@ next_seq(EngineObject *self)
     return seq;
 }
 
-/* A new event of a NamedTuple type with `n` fields, built as tuple.__new__ would; items to be set. */
-static inline PyObject *
-new_event(PyTypeObject *type, Py_ssize_t n)
-{
-    return type->tp_alloc(type, n);
-}
-
 /* Stop the collector tracking a finished event whose fields are all atomic (ints, strings, None): it
  * cannot be part of a reference cycle, so tracking it only makes every collection slower. CPython does
  * the same for plain tuples, lazily, at their first collection; events are kept (the exchange's log),
@@ -321,8 +314,40 @@ untrack_if_atomic(PyObject *event)
     PyObject_GC_UnTrack(event);
 }
 
-#define SET_REF(ev, i, v) PyTuple_SET_ITEM(ev, i, Py_NewRef(v))
-#define SET_NEW(ev, i, v) PyTuple_SET_ITEM(ev, i, v) /* steals `v` */
+/* A new event of a NamedTuple `type`: the next sequence number, then `fields` (borrowed), built as
+ * tuple.__new__ would build it. NULL on error. */
+static PyObject *
+make_event(EngineObject *self, PyTypeObject *type, Py_ssize_t nfields, PyObject *const *fields)
+{
+    PyObject *event = type->tp_alloc(type, nfields + 1);
+    if (event == NULL)
+        return NULL;
+    PyObject *seq = next_seq(self);
+    if (seq == NULL) {
+        Py_DECREF(event);
+        return NULL;
+    }
+    PyTuple_SET_ITEM(event, 0, seq);
+    for (Py_ssize_t i = 0; i < nfields; i++)
+        PyTuple_SET_ITEM(event, i + 1, Py_NewRef(fields[i]));
+    untrack_if_atomic(event);
+    return event;
+}
+
+/* [event], stealing the reference; NULL (and the event released) on error. */
+static PyObject *
+list_of(PyObject *event)
+{
+    if (event == NULL)
+        return NULL;
+    PyObject *events = PyList_New(1);
+    if (events == NULL) {
+        Py_DECREF(event);
+        return NULL;
+    }
+    PyList_SET_ITEM(events, 0, event);
+    return events;
+}
 
 /* The side of `product` indexed like the Python code: 1 the bids, -1 the asks. Borrowed. */
 static SideObject *
@@ -408,26 +433,18 @@ match(EngineObject *self, PyObject *ts, PyObject *taker_id, PyObject *owner, PyO
                     goto fail_level;
                 }
                 if (same) {
-                    event = new_event(OrderCancelledType, 9);
-                    PyObject *seq = event ? next_seq(self) : NULL;
-                    PyObject *maker_side = seq ? PyLong_FromLong(-side) : NULL;
-                    if (maker_side == NULL) {
-                        Py_XDECREF(seq);
-                        Py_XDECREF(event);
+                    PyObject *maker_side = PyLong_FromLong(-side);
+                    if (maker_side != NULL) {
+                        PyObject *fields[] = {ts, maker_id, owner, product, maker_side, level_price_obj,
+                                              maker_volume, str_self_trade};
+                        event = make_event(self, OrderCancelledType, 8, fields);
+                        Py_DECREF(maker_side);
+                    }
+                    if (maker_side == NULL || event == NULL) {
                         Py_DECREF(maker_owner);
                         Py_DECREF(maker_id);
                         goto fail_level;
                     }
-                    SET_NEW(event, 0, seq);
-                    SET_REF(event, 1, ts);
-                    SET_REF(event, 2, maker_id);
-                    SET_REF(event, 3, owner);
-                    SET_REF(event, 4, product);
-                    SET_NEW(event, 5, maker_side);
-                    SET_REF(event, 6, level_price_obj);
-                    SET_REF(event, 7, maker_volume);
-                    SET_REF(event, 8, str_self_trade);
-                    untrack_if_atomic(event);
                     level->volume -= maker_remaining;
                     int failed = PyList_Append(events, event) < 0 || PyDict_DelItem(queue, maker_id) < 0 ||
                                  forget_order(self, maker_id, owner) < 0;
@@ -443,30 +460,21 @@ match(EngineObject *self, PyObject *ts, PyObject *taker_id, PyObject *owner, PyO
             maker_remaining -= qty;
             level->volume -= qty;
             remaining -= qty;
-            event = new_event(FillType, 11);
-            PyObject *seq = event ? next_seq(self) : NULL;
-            PyObject *qty_obj = seq ? PyLong_FromLongLong(qty) : NULL;
+            PyObject *qty_obj = PyLong_FromLongLong(qty);
             PyObject *left_obj = qty_obj ? PyLong_FromLongLong(maker_remaining) : NULL;
-            if (left_obj == NULL) {
-                Py_XDECREF(qty_obj);
-                Py_XDECREF(seq);
-                Py_XDECREF(event);
+            event = NULL;
+            if (left_obj != NULL) {
+                PyObject *fields[] = {ts, product, level_price_obj, qty_obj, taker_id, owner, maker_id,
+                                      maker_owner, side_obj, left_obj};
+                event = make_event(self, FillType, 10, fields);
+            }
+            Py_XDECREF(qty_obj);
+            if (event == NULL) {
+                Py_XDECREF(left_obj);
                 Py_DECREF(maker_owner);
                 Py_DECREF(maker_id);
                 goto fail_level;
             }
-            SET_NEW(event, 0, seq);
-            SET_REF(event, 1, ts);
-            SET_REF(event, 2, product);
-            SET_REF(event, 3, level_price_obj);
-            SET_NEW(event, 4, qty_obj);
-            SET_REF(event, 5, taker_id);
-            SET_REF(event, 6, owner);
-            SET_REF(event, 7, maker_id);
-            SET_REF(event, 8, maker_owner);
-            SET_REF(event, 9, side_obj);
-            SET_REF(event, 10, left_obj);
-            untrack_if_atomic(event);
             int failed = PyList_Append(events, event) < 0;
             Py_DECREF(event);
             if (!failed) {
@@ -514,16 +522,7 @@ static PyObject *
 reject_order(EngineObject *self, PyObject *const *args)
 {
     PyObject *call_args[7] = {(PyObject *)self, args[0], args[1], args[2], args[3], args[4], args[5]};
-    PyObject *event = PyObject_VectorcallMethod(str_rejection, call_args, 7, NULL);
-    if (event == NULL)
-        return NULL;
-    PyObject *events = PyList_New(1);
-    if (events == NULL) {
-        Py_DECREF(event);
-        return NULL;
-    }
-    PyList_SET_ITEM(events, 0, event);
-    return events;
+    return list_of(PyObject_VectorcallMethod(str_rejection, call_args, 7, NULL));
 }
 
 static PyObject *
@@ -559,25 +558,13 @@ engine_submit(EngineObject *self, PyObject *const *args, Py_ssize_t nargs)
     if (order_id == NULL)
         return NULL;
     self->last_id++;
-    PyObject *accepted = new_event(OrderAcceptedType, 8);
-    PyObject *seq = accepted ? next_seq(self) : NULL;
-    PyObject *events = seq ? PyList_New(1) : NULL;
+    PyObject *fields[] = {ts, order_id, owner, product, side_obj, price_obj, volume_obj};
+    PyObject *accepted = make_event(self, OrderAcceptedType, 7, fields);
+    PyObject *events = list_of(accepted); /* the list holds the reference; `accepted` is borrowed below */
     if (events == NULL) {
-        Py_XDECREF(seq);
-        Py_XDECREF(accepted);
         Py_DECREF(order_id);
         return NULL;
     }
-    SET_NEW(accepted, 0, seq);
-    SET_REF(accepted, 1, ts);
-    SET_REF(accepted, 2, order_id);
-    SET_REF(accepted, 3, owner);
-    SET_REF(accepted, 4, product);
-    SET_REF(accepted, 5, side_obj);
-    SET_REF(accepted, 6, price_obj);
-    SET_REF(accepted, 7, volume_obj);
-    untrack_if_atomic(accepted);
-    PyList_SET_ITEM(events, 0, accepted); /* the list holds the reference; `accepted` is borrowed below */
 
     long long remaining = volume;
     PyObject *keys = opposite->keys;
@@ -639,23 +626,8 @@ unknown_order(EngineObject *self, PyObject *ts, PyObject *order_id, PyObject *ow
     int named = owner == Py_None ? 0 : PyObject_IsTrue(owner);
     if (named < 0)
         return NULL;
-    PyObject *event = new_event(CancelRejectedType, 6);
-    PyObject *seq = event ? next_seq(self) : NULL;
-    PyObject *events = seq ? PyList_New(1) : NULL;
-    if (events == NULL) {
-        Py_XDECREF(seq);
-        Py_XDECREF(event);
-        return NULL;
-    }
-    SET_NEW(event, 0, seq);
-    SET_REF(event, 1, ts);
-    SET_REF(event, 2, order_id);
-    SET_REF(event, 3, named ? owner : str_empty);
-    SET_REF(event, 4, str_unknown_order);
-    SET_REF(event, 5, str_no_such_order);
-    untrack_if_atomic(event);
-    PyList_SET_ITEM(events, 0, event);
-    return events;
+    PyObject *fields[] = {ts, order_id, named ? owner : str_empty, str_unknown_order, str_no_such_order};
+    return list_of(make_event(self, CancelRejectedType, 5, fields));
 }
 
 static PyObject *
@@ -711,7 +683,7 @@ engine_cancel(EngineObject *self, PyObject *const *args, Py_ssize_t nargs, PyObj
     Py_INCREF(order); /* keeps its fields alive once it leaves the indexes */
     PyObject *product = PyTuple_GET_ITEM(order, 4), *side_obj = PyTuple_GET_ITEM(order, 5);
     PyObject *price_obj = PyTuple_GET_ITEM(order, 6), *the_id = PyTuple_GET_ITEM(order, 2);
-    PyObject *events = NULL, *remaining_obj = NULL, *event = NULL;
+    PyObject *events = NULL, *remaining_obj = NULL;
     PyObject *sides = PyDict_GetItemWithError(self->sides, product);
     if (sides == NULL || !valid_sides(sides)) {
         if (!PyErr_Occurred())
@@ -742,27 +714,10 @@ engine_cancel(EngineObject *self, PyObject *const *args, Py_ssize_t nargs, PyObj
     if (!PyDict_GET_SIZE(level->orders) &&
         side_drop_level(book_side, price_obj, PyLong_AsLongLong(price_obj)) < 0)
         goto done;
-    event = new_event(OrderCancelledType, 9);
-    PyObject *seq = event ? next_seq(self) : NULL;
-    if (seq == NULL)
-        goto done;
-    SET_NEW(event, 0, seq);
-    SET_REF(event, 1, ts);
-    SET_REF(event, 2, order_id); /* as given, like the Python engine */
-    SET_REF(event, 3, order_owner);
-    SET_REF(event, 4, product);
-    SET_REF(event, 5, side_obj);
-    SET_REF(event, 6, price_obj);
-    SET_REF(event, 7, remaining_obj);
-    SET_REF(event, 8, reason);
-    untrack_if_atomic(event);
-    events = PyList_New(1);
-    if (events != NULL) {
-        PyList_SET_ITEM(events, 0, event);
-        event = NULL;
-    }
+    /* the order id as given, like the Python engine */
+    PyObject *fields[] = {ts, order_id, order_owner, product, side_obj, price_obj, remaining_obj, reason};
+    events = list_of(make_event(self, OrderCancelledType, 8, fields));
 done:
-    Py_XDECREF(event);
     Py_XDECREF(remaining_obj);
     Py_DECREF(order);
     return events;
