@@ -4,9 +4,9 @@ Pure: integers in (prices in ticks, volumes, nanosecond timestamps), events out.
 sleeps, logs, raises for business outcomes or does I/O; the caller passes the time of every command.
 
 Two implementations of the hot path, as the standard library does with heapq and _heapq:
-`PyMatchingEngine` is the reference, in Python; `MatchingEngine` takes `submit` and `cancel` from the
-compiled `_cmatching` when it was built at install time (about twice as fast), and is the reference
-otherwise. Both share everything else (queries, reduce, rejections) and the same data, and the tests run
+`PyMatchingEngine` is the reference, in Python; `MatchingEngine` takes `submit`, `cancel`, `accepted` and
+`own_volumes` from the compiled `_cmatching` when it was built at install time (about twice as fast), and
+is the reference otherwise. Both share everything else (queries, reduce, rejections) and the same data, and the tests run
 every engine scenario against both.
 """
 
@@ -44,7 +44,7 @@ SELF_TRADE_PREVENT = "prevent"  # an incoming order cancels the owner's resting 
 
 class _Engine:
     """Books for a fixed set of products, an index of resting orders, and one sequence of events: all
-    but the hot path (`submit`, `cancel`), which the two engines below provide.
+    but the hot path (`submit`, `cancel`, `accepted`, `own_volumes`), which the two engines below provide.
 
     `sequence` lets a caller share one sequence-number counter between the engine's events and its own.
     """
