@@ -1,4 +1,5 @@
-/* The matching engine's hot path in C: `submit` and `cancel`, plus the two structures they walk.
+/* The matching engine's hot path in C: `submit`, `cancel`, `accepted` and `own_volumes`, plus the two
+ * structures they walk.
  *
  * An accelerator in the standard library's manner (heapq/_heapq, json/_json): `matching.py` holds the
  * reference implementation in Python, and this module must behave exactly like it, event for event.
@@ -238,7 +239,7 @@ side_drop_level(SideObject *side, PyObject *price_obj, long long price)
 }
 
 /* ------------------------------------------------------------------------------------------------ */
-/* EngineCore: the state submit and cancel work on. matching.MatchingEngine sets it up in __init__. */
+/* EngineCore: the state the hot path works on. matching.MatchingEngine sets it up in __init__.    */
 
 typedef struct {
     PyObject_HEAD
@@ -830,7 +831,7 @@ static PyMemberDef engine_members[] = {
 static PyTypeObject EngineType = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "cmi_sim.engine._cmatching.EngineCore",
-    .tp_doc = "submit and cancel in C over the engine's state (matching.MatchingEngine sets it up).",
+    .tp_doc = "The engine's hot path in C over its state (matching.MatchingEngine sets it up).",
     .tp_basicsize = sizeof(EngineObject),
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_BASETYPE,
     .tp_new = PyType_GenericNew,

@@ -6,8 +6,8 @@ sleeps, logs, raises for business outcomes or does I/O; the caller passes the ti
 Two implementations of the hot path, as the standard library does with heapq and _heapq:
 `PyMatchingEngine` is the reference, in Python; `MatchingEngine` takes `submit`, `cancel`, `accepted` and
 `own_volumes` from the compiled `_cmatching` when it was built at install time (about twice as fast), and
-is the reference otherwise. Both share everything else (queries, reduce, rejections) and the same data, and the tests run
-every engine scenario against both.
+is the reference otherwise. Both share everything else (queries, reduce, rejections) and the same data,
+and the tests run every engine scenario against both.
 """
 
 from __future__ import annotations
