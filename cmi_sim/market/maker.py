@@ -1,9 +1,12 @@
-"""Market makers: a few levels each side around their own view of the fair value, re-quoted every few
-seconds by cancel and replace.
+"""Market makers: a ladder of a few levels each side around their own view of the fair value, woken
+every few seconds and kept up to date by cancel and replace.
 
-A maker re-quotes a side only when it needs to (its centre moved by more than a quarter of its spread, or
-the side lost a level to a fill), so a quiet book costs a few look-ups, not a storm of events. Its centre
-leans against its inventory, which keeps it well inside the position limit.
+A maker moves its centre when its view has moved by more than a quarter of its spread, and the centre
+sits on the grid of the ladder's level gap, so a move slides the ladder by whole levels: the orders still
+at a wanted price stay where they are (keeping their place in the queue), only the levels that fell off
+are cancelled and only the missing ones placed, as a careful maker works. A level taken by a fill is
+replaced alone. A ladder that is whole and in place costs a few look-ups, not a storm of events. The
+centre leans against inventory, which keeps the maker well inside the position limit.
 """
 
 from __future__ import annotations
@@ -25,9 +28,10 @@ class MarketMaker:
         params = context.params
         self.spread_bps = self.rng.randint(params.spread_bps_min, params.spread_bps_max)
         self.bias_bps = 0.0  # this maker's private opinion of the fair value, changed now and then
-        self.anchor: int | None = None  # the centre the resting quotes were built around
-        self.quotes: dict[int, list[int]] = {BUY: [], SELL: []}  # resting order ids per side
-        self.levels = {BUY: 0, SELL: 0}  # levels placed on each side at its last quote
+        self.depth = self._draw_depth()  # levels wanted per side, redrawn when the opinion changes
+        self.anchor: int | None = None  # the centre the ladders are built around: a multiple of the gap
+        self.half = 0  # the half spread when the anchor was set: the ladders' grid is fixed by it
+        self.quotes: dict[int, dict[int, tuple[int, int]]] = {BUY: {}, SELL: {}}  # side -> price -> (id, size)
         self.wait_min_ms = params.requote_min_s * 1000
         self.wait_span_ms = (params.requote_max_s - params.requote_min_s) * 1000 + 1
 
@@ -35,38 +39,60 @@ class MarketMaker:
         context, rng = self.context, self.rng
         if rng.random() < 0.02:
             self.bias_bps = normal(rng) * self.spread_bps / 2
+            self.depth = self._draw_depth()
         fair = self.path.at(now_ns)
         half = fair * self.spread_bps // 10_000 or 1
         position = context.exchange.ledger.position(self.name, self.product)
         # Lean against inventory: a full position shifts the centre by two half spreads.
         centre = fair + round(fair * self.bias_bps / 10_000) - position * 2 * half // context.limit
-        moved = self.anchor is None or abs(centre - self.anchor) > (half // 4 or 1)
-        if moved:
-            self.anchor = centre
+        anchor = self.anchor
+        if anchor is None or half != self.half or abs(centre - anchor) > (half // 4 or 1):
+            gap = half // 2 or 1
+            snapped = (centre + gap // 2) // gap * gap
+            if snapped != anchor or half != self.half:
+                anchor, self.anchor, self.half = snapped, snapped, half
+        half = self.half
+        gap = half // 2 or 1
         live = context.resting
-        sides = []
+        wanted = {}
+        stale = []
         for side in (BUY, SELL):
+            prices = [anchor - side * (half + level * gap) for level in range(self.depth[side])]
             quotes = self.quotes[side]
-            if moved or len(quotes) < self.levels[side] or any(i not in live for i in quotes):
-                sides.append(side)
+            if len(quotes) == len(prices) and all(p in quotes and quotes[p][0] in live for p in prices):
+                continue  # the ladder is whole and in place
+            wanted[side] = prices
+            for price, (order_id, _size) in quotes.items():
+                if price not in prices or order_id not in live:
+                    stale.append(order_id)
         # Cancel before placing: after a big move a new bid could otherwise meet this maker's own old ask.
-        for side in sides:
-            for order_id in self.quotes[side]:
-                context.cancel(now_ns, self.name, order_id)
-        for side in sides:
-            self._quote(now_ns, side, self.anchor, half)
+        for order_id in stale:
+            context.cancel(now_ns, self.name, order_id)
+        for side, prices in wanted.items():
+            self._fill_ladder(now_ns, side, prices)
         return now_ns + (self.wait_min_ms + int(rng.random() * self.wait_span_ms)) * MS_NS
 
-    def _quote(self, now_ns: int, side: int, centre: int, half: int) -> None:
+    def _draw_depth(self) -> dict[int, int]:
+        levels_max = self.context.params.levels_max
+        return {BUY: self.rng.randint(1, levels_max), SELL: self.rng.randint(1, levels_max)}
+
+    def _fill_ladder(self, now_ns: int, side: int, prices: list[int]) -> None:
+        """Keep the live orders at wanted prices (within room) and place the missing levels, best first."""
         context, rng, params = self.context, self.rng, self.context.params
+        live = context.resting
+        old = self.quotes[side]
         room = context.room(self.name, self.product, side)
-        gap = half // 2 or 1
-        quotes: list[int] = []
-        placed = 0
-        for level in range(rng.randint(1, params.levels_max)):
-            price = centre - side * (half + level * gap)
+        counts_resting = context.exchange.rules.limit_counts_resting
+        quotes: dict[int, tuple[int, int]] = {}
+        for price in prices:
             if price < 1 or room <= 0:
                 break
+            kept = old.get(price)
+            if kept is not None and kept[0] in live:
+                if not counts_resting:
+                    room -= kept[1]  # its full size, whatever has filled: room stays on the safe side
+                quotes[price] = kept
+                continue
             if rng.randrange(100) < params.big_size_percent:
                 size = rng.randint(params.big_size_min, params.big_size_max)
             else:
@@ -76,8 +102,9 @@ class MarketMaker:
             if result.accepted is None:
                 break
             room -= size
-            placed += 1
             if result.remaining > 0:
-                quotes.append(result.accepted.order_id)
+                quotes[price] = (result.accepted.order_id, size)
+        for price, (order_id, _size) in old.items():
+            if price not in quotes and order_id in live:
+                context.cancel(now_ns, self.name, order_id)  # beyond the room now: take it down
         self.quotes[side] = quotes
-        self.levels[side] = placed

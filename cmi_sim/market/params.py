@@ -18,7 +18,7 @@ class MarketParams:
     requote_max_s: int = 8
     spread_bps_min: int = 8  # each maker's half spread, in basis points of the fair value (>= 1 tick)
     spread_bps_max: int = 50
-    levels_max: int = 3  # price levels per side per maker (1..levels_max, drawn per quote)
+    levels_max: int = 3  # price levels per side per maker (1..levels_max, redrawn when its opinion changes)
     size_max: int = 20  # ordinary quote size 1..size_max
     big_size_min: int = 50  # occasional big quote
     big_size_max: int = 90
