@@ -31,7 +31,9 @@ class MarketMaker:
         self.depth = self._draw_depth()  # levels wanted per side, redrawn when the opinion changes
         self.anchor: int | None = None  # the centre the ladders are built around: a multiple of the gap
         self.half = 0  # the half spread when the anchor was set: the ladders' grid is fixed by it
-        self.quotes: dict[int, dict[int, tuple[int, int]]] = {BUY: {}, SELL: {}}  # side -> price -> (id, size)
+        self.ladders: dict[int, list[int]] | None = None  # side -> wanted prices, best first; None: redo
+        self.quotes: dict[int, dict[int, int]] = {BUY: {}, SELL: {}}  # side -> price -> resting order id
+        self.sizes: dict[int, int] = {}  # order id -> size placed
         self.wait_min_ms = params.requote_min_s * 1000
         self.wait_span_ms = (params.requote_max_s - params.requote_min_s) * 1000 + 1
 
@@ -40,6 +42,7 @@ class MarketMaker:
         if rng.random() < 0.02:
             self.bias_bps = normal(rng) * self.spread_bps / 2
             self.depth = self._draw_depth()
+            self.ladders = None
         fair = self.path.at(now_ns)
         half = fair * self.spread_bps // 10_000 or 1
         position = context.exchange.ledger.position(self.name, self.product)
@@ -50,25 +53,24 @@ class MarketMaker:
             gap = half // 2 or 1
             snapped = (centre + gap // 2) // gap * gap
             if snapped != anchor or half != self.half:
-                anchor, self.anchor, self.half = snapped, snapped, half
-        half = self.half
-        gap = half // 2 or 1
+                self.anchor, self.half, self.ladders = snapped, half, None
+        ladders = self.ladders
+        if ladders is None:
+            ladders = self.ladders = self._ladders()
         live = context.resting
-        wanted = {}
+        wanted = []
         stale = []
-        for side in (BUY, SELL):
-            prices = [anchor - side * (half + level * gap) for level in range(self.depth[side])]
+        for side, prices in ladders.items():
             quotes = self.quotes[side]
-            if len(quotes) == len(prices) and all(p in quotes and quotes[p][0] in live for p in prices):
-                continue  # the ladder is whole and in place
-            wanted[side] = prices
-            for price, (order_id, _size) in quotes.items():
-                if price not in prices or order_id not in live:
-                    stale.append(order_id)
+            # Quotes are kept in ladder order, so the same prices in the same order and all live is whole.
+            if len(quotes) == len(prices) and live.issuperset(quotes.values()) and list(quotes) == prices:
+                continue
+            wanted.append((side, prices))
+            stale.extend(order_id for price, order_id in quotes.items() if price not in prices or order_id not in live)
         # Cancel before placing: after a big move a new bid could otherwise meet this maker's own old ask.
         for order_id in stale:
             context.cancel(now_ns, self.name, order_id)
-        for side, prices in wanted.items():
+        for side, prices in wanted:
             self._fill_ladder(now_ns, side, prices)
         return now_ns + (self.wait_min_ms + int(rng.random() * self.wait_span_ms)) * MS_NS
 
@@ -76,21 +78,28 @@ class MarketMaker:
         levels_max = self.context.params.levels_max
         return {BUY: self.rng.randint(1, levels_max), SELL: self.rng.randint(1, levels_max)}
 
+    def _ladders(self) -> dict[int, list[int]]:
+        anchor, half = self.anchor, self.half
+        assert anchor is not None
+        gap = half // 2 or 1
+        return {side: [anchor - side * (half + level * gap) for level in range(self.depth[side])]
+                for side in (BUY, SELL)}
+
     def _fill_ladder(self, now_ns: int, side: int, prices: list[int]) -> None:
         """Keep the live orders at wanted prices (within room) and place the missing levels, best first."""
-        context, rng, params = self.context, self.rng, self.context.params
+        context, rng, params, sizes = self.context, self.rng, self.context.params, self.sizes
         live = context.resting
         old = self.quotes[side]
         room = context.room(self.name, self.product, side)
         counts_resting = context.exchange.rules.limit_counts_resting
-        quotes: dict[int, tuple[int, int]] = {}
+        quotes: dict[int, int] = {}
         for price in prices:
             if price < 1 or room <= 0:
                 break
             kept = old.get(price)
-            if kept is not None and kept[0] in live:
+            if kept is not None and kept in live:
                 if not counts_resting:
-                    room -= kept[1]  # its full size, whatever has filled: room stays on the safe side
+                    room -= sizes[kept]  # its full size, whatever has filled: room stays on the safe side
                 quotes[price] = kept
                 continue
             if rng.randrange(100) < params.big_size_percent:
@@ -103,8 +112,11 @@ class MarketMaker:
                 break
             room -= size
             if result.remaining > 0:
-                quotes[price] = (result.accepted.order_id, size)
-        for price, (order_id, _size) in old.items():
-            if price not in quotes and order_id in live:
-                context.cancel(now_ns, self.name, order_id)  # beyond the room now: take it down
+                quotes[price] = result.accepted.order_id
+                sizes[result.accepted.order_id] = size
+        for price, order_id in old.items():
+            if quotes.get(price) != order_id:
+                if order_id in live:
+                    context.cancel(now_ns, self.name, order_id)  # beyond the room now: take it down
+                del sizes[order_id]
         self.quotes[side] = quotes
