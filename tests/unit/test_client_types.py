@@ -181,6 +181,21 @@ def test_stream_books_match_plain_parsing_over_many_random_events() -> None:
         assert all(type(level.price) is float for level in book.buy_orders + book.sell_orders)
 
 
+def test_stream_price_cache_stays_bounded_and_never_hides_a_bad_price() -> None:
+    from cmi_sim.client import parsing
+
+    for start in (0, parsing._PRICES_MAX):  # more distinct prices than the cache holds
+        for price in range(start, start + parsing._PRICES_MAX):
+            event = {"productsymbol": "X", "tickSize": 1, "buyOrders": {f"{price}.0": {"marketVolume": 1.0,
+                                                                                      "userVolume": 0.0}}}
+            assert book_from_stream(event).buy_orders[0].price == float(price)
+        assert len(parsing._PRICES) <= parsing._PRICES_MAX
+    bad = {"productsymbol": "X", "tickSize": 1, "buyOrders": {"12x": {"marketVolume": 1.0, "userVolume": 0.0}}}
+    for _ in range(2):
+        with pytest.raises(ValueError):
+            book_from_stream(bad)
+
+
 def test_side_is_a_string_enum_matching_the_wire() -> None:
     assert Side.BUY == "BUY" and Side("SELL") is Side.SELL
     assert json.dumps({"side": Side.SELL}) == '{"side": "SELL"}'
