@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -46,3 +48,23 @@ def each_engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch)
     engine_class = ENGINES[request.param]
     monkeypatch.setattr(request.module, "MatchingEngine", engine_class)
     return engine_class
+
+
+@pytest.fixture
+def assert_no_leak() -> Callable[..., None]:
+    """`check(rounds, warm=1)`: after `warm` rounds (caches, interned ints), eight more rounds of
+    `rounds(n)` must not hold more traced memory than one did, give or take 64 KiB."""
+
+    def check(rounds: Callable[[int], None], warm: int = 1) -> None:
+        rounds(warm)
+        tracemalloc.start()
+        try:
+            rounds(1)
+            after_one = tracemalloc.get_traced_memory()[0]
+            rounds(8)
+            after_nine = tracemalloc.get_traced_memory()[0]
+        finally:
+            tracemalloc.stop()
+        assert after_nine - after_one < 64 * 1024, (after_one, after_nine)
+
+    return check

@@ -13,7 +13,6 @@ import itertools
 import random
 import subprocess
 import sys
-import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -187,7 +186,7 @@ def test_python_code_reads_and_writes_the_compiled_layouts():
     engine._check()
 
 
-def test_the_compiled_engine_does_not_leak():
+def test_the_compiled_engine_does_not_leak(assert_no_leak):
     """Many rounds of a busy stream on fresh engines: traced memory stays flat once they are gone."""
     rng = random.Random(3)
     stream = [("submit", rng.choice(OWNERS), "P", rng.choice((BUY, SELL)), 100 + rng.randint(-3, 3),
@@ -202,16 +201,7 @@ def test_the_compiled_engine_does_not_leak():
             del engine
         gc.collect()
 
-    rounds(2)  # warm caches (interned ints, type caches) before measuring
-    tracemalloc.start()
-    try:
-        rounds(1)
-        after_one = tracemalloc.get_traced_memory()[0]
-        rounds(8)
-        after_nine = tracemalloc.get_traced_memory()[0]
-    finally:
-        tracemalloc.stop()
-    assert after_nine - after_one < 64 * 1024, (after_one, after_nine)
+    assert_no_leak(rounds, warm=2)
 
 
 def test_without_the_compiled_module_the_engine_is_the_python_reference():

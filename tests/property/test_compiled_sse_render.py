@@ -118,14 +118,13 @@ def test_without_the_compiled_module_the_wire_tests_pass_on_python():
             "import pytest; "
             "sys.exit(pytest.main(['-q', '-p', 'no:cacheprovider', '-x', 'tests/unit/test_api_wire.py', "
             "'tests/integration/test_api_sse_clients.py']))")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600, cwd=REPO)
+    done = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=600, cwd=REPO)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert " passed" in done.stdout
 
 
-def test_rendering_does_not_leak():
+def test_rendering_does_not_leak(assert_no_leak):
     import gc
-    import tracemalloc
 
     exchange = Exchange([Product("P", tick_size=1, starting_price=5000)])
     for i in range(30):
@@ -144,13 +143,4 @@ def test_rendering_does_not_leak():
                 pass
         gc.collect()
 
-    rounds(1)
-    tracemalloc.start()
-    try:
-        rounds(1)
-        after_one = tracemalloc.get_traced_memory()[0]
-        rounds(8)
-        after_nine = tracemalloc.get_traced_memory()[0]
-    finally:
-        tracemalloc.stop()
-    assert after_nine - after_one < 64 * 1024, (after_one, after_nine)
+    assert_no_leak(rounds)
