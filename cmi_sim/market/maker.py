@@ -33,7 +33,6 @@ class MarketMaker:
         self.half = 0  # the half spread when the anchor was set: the ladders' grid is fixed by it
         self.ladders: dict[int, list[int]] | None = None  # side -> wanted prices, best first; None: redo
         self.quotes: dict[int, dict[int, int]] = {BUY: {}, SELL: {}}  # side -> price -> resting order id
-        self.sizes: dict[int, int] = {}  # order id -> size placed
         self.wait_min_ms = params.requote_min_s * 1000
         self.wait_span_ms = (params.requote_max_s - params.requote_min_s) * 1000 + 1
 
@@ -58,8 +57,8 @@ class MarketMaker:
         if ladders is None:
             ladders = self.ladders = self._ladders()
         live = context.resting
-        wanted = []
-        stale = []
+        wanted: list[tuple[int, list[int]]] = []
+        stale: list[int] = []
         for side, prices in ladders.items():
             quotes = self.quotes[side]
             # Quotes are kept in ladder order, so the same prices in the same order and all live is whole.
@@ -87,7 +86,7 @@ class MarketMaker:
 
     def _fill_ladder(self, now_ns: int, side: int, prices: list[int]) -> None:
         """Keep the live orders at wanted prices (within room) and place the missing levels, best first."""
-        context, rng, params, sizes = self.context, self.rng, self.context.params, self.sizes
+        context, rng, params = self.context, self.rng, self.context.params
         live = context.resting
         old = self.quotes[side]
         room = context.room(self.name, self.product, side)
@@ -97,10 +96,11 @@ class MarketMaker:
             if price < 1 or room <= 0:
                 break
             kept = old.get(price)
-            if kept is not None and kept in live:
-                if not counts_resting:
-                    room -= sizes[kept]  # its full size, whatever has filled: room stays on the safe side
-                quotes[price] = kept
+            view = context.exchange.order(self.name, kept) if kept is not None and kept in live else None
+            if view is not None:
+                if not counts_resting:  # count its full size, whatever has filled: room stays on the safe side
+                    room -= view.volume
+                quotes[price] = view.order_id
                 continue
             if rng.randrange(100) < params.big_size_percent:
                 size = rng.randint(params.big_size_min, params.big_size_max)
@@ -113,10 +113,7 @@ class MarketMaker:
             room -= size
             if result.remaining > 0:
                 quotes[price] = result.accepted.order_id
-                sizes[result.accepted.order_id] = size
         for price, order_id in old.items():
-            if quotes.get(price) != order_id:
-                if order_id in live:
-                    context.cancel(now_ns, self.name, order_id)  # beyond the room now: take it down
-                del sizes[order_id]
+            if quotes.get(price) != order_id and order_id in live:
+                context.cancel(now_ns, self.name, order_id)  # beyond the room now: take it down
         self.quotes[side] = quotes
