@@ -12,7 +12,7 @@ import pytest
 from cmi_sim.engine.matching import MatchingEngine, PyMatchingEngine
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data"
+TEST_DATA = REPO / "tests" / "data"  # copies of the reference data, so a clone stands alone
 
 _PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "all_proxy",
                "no_proxy")
@@ -26,9 +26,8 @@ def _no_machine_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def shared_data() -> Path:
-    assert SHARED_DATA.is_dir(), f"the shared data folder is missing: {SHARED_DATA}"
-    return SHARED_DATA
+def test_data() -> Path:
+    return TEST_DATA
 
 
 @pytest.fixture

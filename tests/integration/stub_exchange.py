@@ -1,6 +1,6 @@
 """A hand-written stub of the CMI Exchange for client tests: canned golden-sample bodies.
 
-It speaks just enough of the contract (/work/shared/cmi-api.md) to exercise every client method,
+It speaks just enough of the contract (docs/cmi-api.md) to exercise every client method,
 records each request, and serves an SSE stream with LF framing and ``: ping`` comments. It is
 not a simulator: nothing matches, and the answers do not depend on earlier requests.
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-SAMPLES_PATH = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "cmi-wire-samples.json"
+SAMPLES_PATH = Path(__file__).resolve().parents[1] / "data" / "cmi-wire-samples.json"
 TOKEN_PREFIX = "Bearer stub-token-"
 
 ORDER_ID = "a42df4b4-3d86-4f3e-904d-7bcad999ad28"

@@ -18,8 +18,8 @@ T0 = parse_timestamp("2026-02-28T14:25:39.048403030Z")
 
 
 @pytest.fixture
-def samples(shared_data):
-    return json.loads((shared_data / "cmi-wire-samples.json").read_text())
+def samples(test_data):
+    return json.loads((test_data / "cmi-wire-samples.json").read_text())
 
 
 class Client:

@@ -22,7 +22,7 @@ from cmi_sim.client.parsing import (
     trades_from_json,
 )
 
-SAMPLES = json.loads((Path(__file__).resolve().parents[2].parent / "shared" / "data" / "cmi-wire-samples.json").read_text())
+SAMPLES = json.loads((Path(__file__).resolve().parents[1] / "data" / "cmi-wire-samples.json").read_text())
 
 
 def printed_order_to_json(printed: str) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from cmi_sim import settlement as s
 
-DATA = Path(__file__).parents[2].parent / "shared" / "data" / "london-2026-02-28"
+DATA = Path(__file__).parents[1] / "data" / "london-2026-02-28"
 MIN = s.NS_PER_MINUTE
 START = 1_772_280_000 * 1_000_000_000  # 2026-02-28T12:00:00Z
 END = START + 24 * 60 * MIN

@@ -13,7 +13,7 @@ from cmi_sim.world.synthetic import synthetic_flights, synthetic_tide, synthetic
 from cmi_sim.world.tide_model import resolved_constituents
 from cmi_sim.world.times import DAY_NS, HOUR_NS, STEP_NS, parse_utc
 
-DATA = Path(__file__).parents[2].parent / "shared" / "data" / "london-2026-02-28"
+DATA = Path(__file__).parents[1] / "data" / "london-2026-02-28"
 START = parse_utc("2026-02-28T12:00:00Z")
 END = START + DAY_NS
 
