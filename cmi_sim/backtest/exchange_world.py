@@ -10,7 +10,6 @@ timers, so market data at T is published before bot wake-ups at T.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import re
 from collections import Counter
@@ -25,10 +24,8 @@ from cmi_sim.api.wire import KEEPALIVE
 from cmi_sim.backtest.router import ConnectionRefused, Reply, StreamReply, World
 from cmi_sim.backtest.trading_record import check_against_exchange, trading_record
 from cmi_sim.backtest.vloop import PRIORITY_WORLD
-from cmi_sim.engine import CancelRejected, Fill, OrderRejected
+from cmi_sim.backtest.run_sink import RunSink
 from cmi_sim.exchange import ExchangeRules
-from cmi_sim.exchange.event_lines import EventLineEncoder
-from cmi_sim.exchange.exchange import Settled, TapePrint
 from cmi_sim.sessions import load_session
 from cmi_sim.simulation import Simulation
 
@@ -36,8 +33,6 @@ KEEPALIVE_NS = 10_000_000_000  # as the live server: a comment every 10 s on an 
 PROGRESS_EVERY_NS = 600_000_000_000  # the parent's progress bar is fed every 10 virtual minutes
 JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
 STREAM_HEADERS = {"Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache"}
-# `compact` keeps what a run's figures and a later audit need: trades, rejections, settlement.
-COMPACT_EVENTS = (Fill, TapePrint, OrderRejected, CancelRejected, Settled)
 
 
 class SubscriptionStream:
@@ -100,12 +95,15 @@ class ExchangeWorld:
         self.ctx = ctx
         self.session = load_session(args["session"], seed=args.get("seed"))
         rules = ExchangeRules(**args["rules"]) if args.get("rules") else None
-        self.simulation = Simulation(self.session, ctx.now_ns, seed=args.get("seed"), rules=rules)
+        self.events_path = Path(args["events_path"]) if args.get("events_path") else None
+        self.events_mode = args.get("events", "full")
+        # Events stream to events.jsonl as they happen (as the mode says); the trades stay in memory.
+        self.journal = RunSink(self.events_mode, self.events_path)
+        self.simulation = Simulation(self.session, ctx.now_ns, seed=args.get("seed"), rules=rules,
+                                     journal=self.journal)
         self.service = self.simulation.service
         self.data = self.simulation.data
         self.settle_at_end = bool(args.get("settle", True))
-        self.events_path = Path(args["events_path"]) if args.get("events_path") else None
-        self.events_mode = args.get("events", "full")
         self.record_path = Path(args["record_path"]) if args.get("record_path") else None
         self.rejected: Counter[tuple[str, str, str]] = Counter()  # (account, endpoint, "429 rate limit")
         self.progress_path = Path(args["progress_path"]) if args.get("progress_path") else None
@@ -173,14 +171,14 @@ class ExchangeWorld:
 
     def result(self) -> dict[str, Any]:
         exchange = self.simulation.exchange
-        events_sha = self._write_events(exchange.log)
+        exchange.journal.close()  # everything on file before the parent reads it
         accounts = exchange.accounts.usernames()
         traders = [name for name in accounts if name not in self.market_accounts]
         pnl = self.final_pnl if self.final_pnl is not None else {a: exchange.pnl(a) for a in exchange.ledger.accounts()}
         market = self.simulation.market
         records, record_errors = {}, []
         for name in traders:
-            record = trading_record(exchange.log, name, exchange.products, self.service.ids.encode,
+            record = trading_record(self.journal.trades, name, exchange.products, self.service.ids.encode,
                                     pnl.get(name, {}), self.ctx.now_ns())
             mismatch = check_against_exchange(record, exchange.positions(name))
             if mismatch:
@@ -206,36 +204,11 @@ class ExchangeWorld:
             "rejected": rejected,
             "positions": {name: exchange.positions(name) for name in traders},
             "rules": dataclasses.asdict(exchange.rules),
-            "events": {"mode": self.events_mode, "sha256": events_sha},
+            "events": {"mode": self.events_mode},
             "record_errors": record_errors,
-            "n_events": len(exchange.log),
+            "n_events": exchange.journal.count,
             "n_trades": len(exchange.tape),
         }
-
-
-    def _write_events(self, log: list) -> str | None:
-        """Write the event log as the events mode says; its sha256 (None when not written)."""
-        if self.events_path is None or self.events_mode == "none":
-            return None
-        events = log if self.events_mode == "full" else [e for e in log if isinstance(e, COMPACT_EVENTS)]
-        digest = hashlib.sha256()
-        with self.events_path.open("w") as out:
-            for chunk in _chunks(EventLineEncoder().lines(events), 4096):
-                text = "".join(chunk)
-                digest.update(text.encode())
-                out.write(text)
-        return digest.hexdigest()
-
-
-def _chunks(lines: Any, size: int) -> Any:
-    batch = []
-    for line in lines:
-        batch.append(line)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 # The usual shape of a bot's URL (http, a plain host name, a path, maybe a query), which urlsplit would
