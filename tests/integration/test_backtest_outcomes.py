@@ -139,6 +139,8 @@ def test_configuration_errors_are_refused_before_the_run_with_exit_1_naming_the_
         (["--rate-limit", "enforce", "--position-limit", "0"], "position_limit"),
         (["--events", "none", "--until", "99h"], "--until"),
         (["--expect", str(tmp_path / "no-baseline.json")], "--expect"),
+        (["--save-baseline", str(tmp_path)], "--save-baseline"),
+        (["--tolerance", "lots"], "--tolerance"),
     ]
     for args, message in cases:
         done = cli(str(bot), *args, "--out", str(tmp_path / "run"), cwd=tmp_path, env=clean_env)
@@ -180,6 +182,18 @@ def test_events_modes_change_the_log_but_not_the_figures(tmp_path, clean_env):
                                                              "Settled"}
     for key in ("pnl", "total_pnl", "fills", "positions", "max_drawdown", "sharpe", "rejections"):
         assert summaries["full"][key] == summaries["compact"][key] == summaries["none"][key], key
+
+
+def test_the_exchanges_mark_rule_values_positions_before_settlement(tmp_path):
+    from cmi_sim import backtest
+
+    bot = ROOT / "bots" / "quoter.py"
+    last = backtest(str(bot), until="10m", events="none", out=tmp_path / "last", rules={"mark": "last"})
+    mid = backtest(str(bot), until="10m", events="none", out=tmp_path / "mid", rules={"mark": "mid"})
+    assert last.ok and mid.ok and last.id != mid.id
+    assert last.summary["positions"] == mid.summary["positions"]  # the same trading
+    assert last.total_pnl != mid.total_pnl  # valued at another price
+    assert mid.equity["equity"].iloc[-1] == pytest.approx(mid.total_pnl)
 
 
 def test_the_python_api_returns_a_typed_result_with_dataframes(tmp_path, monkeypatch):
