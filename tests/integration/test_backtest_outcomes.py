@@ -71,7 +71,7 @@ while True:
 
 
 def cli(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "cmi_sim", "backtest", *args, "--no-progress"], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "cmi_sim", "backtest", "--no-progress", *args], capture_output=True,
                           text=True, timeout=300, env=env, cwd=cwd)
 
 
@@ -108,6 +108,16 @@ def test_broken_bots_fail_with_exit_3_and_the_summary_names_the_error(tmp_path, 
         assert "the bot's last" in done.stderr and "| ZeroDivisionError: division by zero" in done.stderr
     if kind == "thread_error":
         assert "the worker broke" in error["traceback"]
+
+
+def test_the_bot_gets_its_environment_and_arguments(tmp_path, clean_env):
+    bot = write(tmp_path, "env_bot.py", "import os, sys\nprint(os.environ['WIDTH'], sys.argv[1:], flush=True)\n")
+    done = cli(str(bot), "--session", "synthetic", "--until", "5m", "--env", "WIDTH=3", "--out", str(tmp_path / "run"),
+               "--", "--fast", "x", cwd=tmp_path, env=clean_env)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "run" / "bot.stdout").read_text() == "3 ['--fast', 'x']\n"
+    spec = json.loads((tmp_path / "run" / "spec.json").read_text())
+    assert spec["participants"][0]["env"] == {"WIDTH": "3"} and spec["participants"][0]["args"] == ["--fast", "x"]
 
 
 def test_a_bot_still_running_at_the_close_completes_without_a_keyboardinterrupt_traceback(tmp_path, clean_env):
