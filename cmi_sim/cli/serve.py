@@ -59,7 +59,7 @@ def serve(
     position_limit: int | None = typer.Option(None, help="Net position limit per product [default: 100, or the session's]."),
     limit_counts_resting: bool | None = typer.Option(
         None, "--limit-counts-resting/--no-limit-counts-resting",
-        help="Count resting same-side volume against the limit [default: no, or the session's]."),
+        help="Count resting same-side volume against the limit, so no fill passes it [default: yes, or the session's]."),
     order_volume: OrderVolume | None = typer.Option(None, help="What an order's `volume` reports [default: remaining]."),
     rate_limit: RateLimit | None = typer.Option(None, help="One-request-per-second rule: off, report or enforce (429) [default: report]."),
     self_trade: SelfTrade | None = typer.Option(None, help="Allow self-trades, or prevent them (cancel the resting order) [default: allow]."),

@@ -146,8 +146,10 @@ class Exchange:
             # slow path that names the broken rule.
             positions = self.ledger.positions.get(owner)
             after = (positions.get(product, 0) if positions else 0) + side * volume
+            if self._counts_resting:
+                after += side * self.engine.resting_volume(owner, product, side)
             if not (self._open_ns <= ts < self._close_ns and volume <= self._max_volume
-                    and -self._limit <= after <= self._limit) or self._counts_resting:
+                    and -self._limit <= after <= self._limit):
                 detail = self._rule_breach(ts, owner, product, side, volume)
                 if detail is not None:
                     rejection = OrderRejected(next(self._seq), ts, owner, product, side, price, volume, *detail)
@@ -301,14 +303,14 @@ class Exchange:
             return None  # the engine rejects a bad side or volume with its own reason
         account_positions = self.ledger.positions.get(owner)
         position = account_positions.get(product, 0) if account_positions is not None else 0
-        exposure = volume
-        if rules.limit_counts_resting:
-            exposure += self.engine.resting_volume(owner, product, side)
-        after = position + side * exposure
-        if after > rules.position_limit or after < -rules.position_limit:
-            resting = " with resting orders" if rules.limit_counts_resting else ""
+        resting = self.engine.resting_volume(owner, product, side) if rules.limit_counts_resting else 0
+        after = position + side * (volume + resting)
+        # Refused only if it could take the position past the limit AND further from zero than it is:
+        # an order that reduces exposure always passes, even from beyond the limit.
+        if abs(after) > rules.position_limit and abs(after) > abs(position):
+            also = f" if it and your resting {SIDE_NAMES[side]} orders ({resting}) filled" if resting else ""
             return POSITION_LIMIT, (f"position limit: {SIDE_NAMES[side]} {volume} {product} would take your "
-                                    f"position from {position} to {after}{resting} (limit "
+                                    f"position from {position} to {after}{also} (limit "
                                     f"±{rules.position_limit})")
         return None
 

@@ -72,14 +72,14 @@ def test_limit_is_per_product():
     assert ex.place(3, "a", Q, BUY, 100, 100).status == "ACTIVE"
 
 
-def test_resting_same_side_volume_is_ignored_by_default():
-    ex = make()
+def test_resting_same_side_volume_is_ignored_with_the_position_only_setting():
+    ex = make(limit_counts_resting=False)
     assert ex.place(1, "a", P, BUY, 90, 80).status == "ACTIVE"
-    assert ex.place(2, "a", P, BUY, 90, 80).status == "ACTIVE"  # the real exchange checks position only
+    assert ex.place(2, "a", P, BUY, 90, 80).status == "ACTIVE"
 
 
-def test_limit_counts_resting_same_side_volume_with_the_setting():
-    ex = make(limit_counts_resting=True)
+def test_limit_counts_resting_same_side_volume_by_default():
+    ex = make()
     ex.place(1, "a", P, BUY, 90, 60)
     rejected = ex.place(2, "a", P, BUY, 90, 41)
     assert rejected.rejection.reason == POSITION_LIMIT and "resting" in rejected.rejection.detail
@@ -88,12 +88,43 @@ def test_limit_counts_resting_same_side_volume_with_the_setting():
 
 
 def test_limit_counts_resting_after_partial_fill_counts_only_open_volume():
-    ex = make(limit_counts_resting=True)
+    ex = make()
     ex.place(1, "a", P, BUY, 90, 100)
     ex.place(2, "b", P, SELL, 90, 30)  # a: position 30, 70 still resting
     assert ex.place(3, "a", P, BUY, 90, 1).rejection.reason == POSITION_LIMIT
     ex.cancel(4, "a", 1)
     assert ex.place(5, "a", P, BUY, 90, 70).status == "ACTIVE"
+
+
+def test_resting_buys_filled_later_never_carry_the_position_past_the_limit():
+    ex = make()
+    for ts in range(1, 6):
+        ex.place(ts, "a", P, BUY, 90, 30)  # the fourth and fifth are refused: 90 rests, 30 more could pass
+    assert ex.place(10, "b", P, SELL, 90, 100).filled == 90
+    assert ex.positions("a") == {P: 90}
+
+
+def test_reducing_order_from_beyond_the_limit_is_accepted():
+    """Under the position-only rule resting sells can fill past the limit; reducing stays allowed."""
+    ex = make(limit_counts_resting=False)
+    ex.place(1, "a", P, SELL, 100, 100)
+    ex.place(2, "a", P, SELL, 100, 100)
+    ex.place(3, "b", P, BUY, 100, 100)
+    ex.place(3, "c", P, BUY, 100, 100)
+    assert ex.positions("a") == {P: -200}
+    assert ex.place(4, "a", P, BUY, 90, 3).status == "ACTIVE"  # -200 -> -197: towards zero
+    refused = ex.place(5, "a", P, SELL, 110, 1)
+    assert refused.rejection.reason == POSITION_LIMIT and "-200 to -201" in refused.rejection.detail
+    assert ex.place(6, "a", P, BUY, 90, 401).rejection.reason == POSITION_LIMIT  # flips to beyond +100
+
+
+def test_reducing_sell_at_the_limit_with_resting_sells_is_accepted():
+    ex = make()
+    ex.place(1, "b", P, SELL, 100, 100)
+    ex.place(2, "a", P, BUY, 100, 100)
+    assert ex.place(3, "a", P, SELL, 120, 60).status == "ACTIVE"
+    assert ex.place(4, "a", P, SELL, 121, 140).status == "ACTIVE"  # worst case 100 - 200 = -100
+    assert ex.place(5, "a", P, SELL, 122, 1).rejection.reason == POSITION_LIMIT
 
 
 # -- hours, settlement, order size ------------------------------------------------------------------
