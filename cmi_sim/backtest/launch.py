@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from cmi_sim.backtest.config import RunConfig, parse_start_ns
+from cmi_sim.backtest.config import REAL_EXCHANGE_LATENCY_MS, RunConfig, parse_start_ns
 from cmi_sim.backtest.parent import run_in_child
 from cmi_sim.backtest.report import (
     build_summary,
@@ -44,7 +44,7 @@ class BacktestOptions:
     out: Path | None = None
     entry: str | None = None
     until: str | None = None
-    latency_ms: float = 1.0
+    latency_ms: float = REAL_EXCHANGE_LATENCY_MS
     watchdog_s: float = 30.0
     wall_limit_s: float = 3600.0
     bot_args: tuple[str, ...] = field(default_factory=tuple)

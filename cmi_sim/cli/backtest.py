@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 
+from cmi_sim.backtest.config import REAL_EXCHANGE_LATENCY_MS
 from cmi_sim.cli.errors import user_error
 
 EXIT_RUN_FAILED = 3
@@ -26,7 +27,9 @@ def backtest(
     expect: Path | None = typer.Option(None, help="A stored run.json or summary: exit 2 with a diff if the "
                                                   "summary differs."),
     until: str | None = typer.Option(None, help="Stop early: a UTC time or a duration from the open (6h)."),
-    latency_ms: float = typer.Option(1.0, help="Virtual latency of each HTTP request, in milliseconds."),
+    latency_ms: float = typer.Option(
+        REAL_EXCHANGE_LATENCY_MS, help="Virtual round trip of each HTTP request, in ms (default: a laptop in London to the real "
+                   "exchange's AWS region, eu-west-1)."),
     watchdog: float = typer.Option(30.0, help="Real seconds without progress before a stuck bot is reported."),
     wall_limit: float = typer.Option(3600.0, help="Real seconds before the run is abandoned."),
     progress: bool = typer.Option(True, help="Show a progress bar (only on a terminal, never in CI)."),
