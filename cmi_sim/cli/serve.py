@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import random
 import time
 from enum import Enum
@@ -83,6 +82,7 @@ def serve(
     from cmi_sim.api.server import ExchangeServer
     from cmi_sim.api.service import ExchangeService
     from cmi_sim.exchange import Accounts, Exchange, ExchangeRules, TradingHours
+    from cmi_sim.live.door import attach_live_door
     from cmi_sim.products import cmi_products
 
     if session_name is None and (start is not None or speed != 1.0):
@@ -107,16 +107,17 @@ def serve(
         book = load_accounts(accounts, system_random) if accounts else Accounts(rng=system_random)
     except AccountsFileError as error:
         raise user_error(str(error)) from None
-    background = []
+    live = None
     if session is None:
         exchange = Exchange(cmi_products(), rules, hours, book)
         service = ExchangeService(exchange, time.time_ns, seed or 0)
-        banner = None
     else:
-        service, job, banner = _session_run(session, rules, hours, book, seed, speed, start)
-        background.append(job)
+        live = _live_session(session, rules, hours, book, seed, speed, start)
+        service = live.service
+    background = [] if live is None else [lambda: live.run_market(typer.echo, lambda text: typer.echo(text, err=True))]
     server = ExchangeServer(create_app(service), host, port, log_level, background=background)
-    _announce_when_started(server, accounts is not None, banner)
+    attach_live_door(server, live)
+    _announce_when_started(server, accounts is not None, live.banner() if live else None)
     server.run()
 
 
@@ -129,40 +130,14 @@ def _load_session(name: str, seed: int | None):
         raise user_error(str(error)) from None
 
 
-def _session_run(session, rules, hours, book, seed: int | None, speed: float, start: str | None):
-    """The session's simulation on a session clock, the coroutine that drives its market, and a banner."""
-    from cmi_sim.exchange import format_timestamp
-    from cmi_sim.market.live import SessionClock, drive_market
+def _live_session(session, rules, hours, book, seed: int | None, speed: float, start: str | None):
+    from cmi_sim.live.session_run import LiveSession
     from cmi_sim.sessions import SessionError
-    from cmi_sim.simulation import Simulation
 
-    start_ns = _parse_time(start, "--start")
     try:
-        clock = SessionClock(session.open_ns if start_ns is None else start_ns, speed)
-        simulation = Simulation(session, clock, accounts=book, seed=seed, rules=rules, hours=hours)
+        return LiveSession(session, rules, hours, book, seed, speed, _parse_time(start, "--start"))
     except (ValueError, SessionError) as error:
         raise user_error(str(error)) from None
-
-    async def run_market() -> None:
-        try:
-            await drive_market(simulation.market_step, clock)
-            # As on the real exchange, the products settle at the session's end: PnL is then final.
-            while clock() < session.end_ns:
-                await asyncio.sleep(min(clock.wall_seconds_until(session.end_ns), 0.5))
-            simulation.settle(clock())
-            values = ", ".join(f"{symbol} {value:.2f}" for symbol, value in session.settlement_values.items())
-            typer.echo(f"cmi-sim: the session has ended and settled: {values}")
-        except Exception as error:  # the server keeps serving; say why the market stopped
-            typer.echo(f"cmi-sim: the market stopped: {type(error).__name__}: {error}", err=True)
-            raise
-
-    market = session.market.get("kind", "none")
-    banner = [
-        f"  session: {session.name} ({market} market, seed {simulation.seed})",
-        f"  clock: starts at {format_timestamp(clock.start_ns)[:19]}Z, speed {speed:g}x; trading "
-        f"{format_timestamp(hours.open_ns)[:19]}Z -> {format_timestamp(hours.close_ns)[:19]}Z",
-    ]
-    return simulation.service, run_market, banner
 
 
 def _announce_when_started(server, strict: bool, banner: list[str] | None) -> None:
