@@ -39,6 +39,10 @@ class RunConfig:
     sys_path: tuple[str, ...] = ()  #: extra import paths for the world factory (appended)
     cwd: str | None = None  #: working directory of the bot (default: the child's)
     run_to_end: bool = False  #: keep the world running to the end time even if the bot stops early
+    #: ``"module:Class"``: a VirtualLoop subclass to run instead (``cmi-sim run`` paces it by a live
+    #: server's clock); ``Class.configure(**loop_args)`` is called before the hub is created
+    loop: str | None = None
+    loop_args: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunConfig:
