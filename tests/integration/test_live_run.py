@@ -89,6 +89,7 @@ def test_an_unmodified_bot_runs_live_on_the_session_clock_with_its_data(server, 
         weather_slot = datetime.fromisoformat(entry["weather_time"] + "+00:00")
         assert now - timedelta(minutes=16) < weather_slot <= now
         assert entry["departures"] > 0
+        assert entry["temperature_unit"] == "°F" and 30 < entry["temperature_f"] < 65  # as the bot asked
 
     # Orders over HTTP to the server, with fills stamped on the same clock the bot reads.
     orders = [entry for entry in log if entry["event"] == "order"]
