@@ -67,6 +67,12 @@ def serve(
     close_at: str | None = typer.Option(None, "--close", help="Trading closes at this UTC time (default: never, or the session's close)."),
     seed: int | None = typer.Option(None, help="Seed for order ids and the session's market (default: the session's seed, else 0)."),
     log_level: str = typer.Option("warning", help="uvicorn log level."),
+    proxy_port: int | None = typer.Option(
+        None, help="Also run an HTTP and HTTPS (CONNECT) forward proxy on this port (0 picks one) for the data "
+                   "APIs' hosts and the exchange's; HTTPS through a local certificate authority."),
+    ca_dir: Path | None = typer.Option(None, help="Where the proxy's certificate authority lives [default: ~/.cmi-sim/ca]."),
+    exchange_host: list[str] | None = typer.Option(
+        None, help="Another host name the proxy treats as the exchange (repeatable); the real exchange's is built in."),
 ) -> None:
     """Serve the CMI Exchange API (REST + SSE) on HOST:PORT.
 
@@ -76,6 +82,8 @@ def serve(
       cmi-sim serve --session london-2026-02-28 --speed 60     # the London day with a synthetic market
       python bots/quoter.py --url http://127.0.0.1:8000 --username alice --password pw
       HTTP_PROXY=http://127.0.0.1:8000 python my_bot.py     # a bot with a hard-coded exchange URL
+      cmi-sim serve --session london-2026-02-28 --proxy-port 8080   # HTTPS data APIs for any language
+      cmi-sim run my_bot.py --exchange http://127.0.0.1:8000   # a Python bot on the session clock
     """
     from cmi_sim.api.accounts_file import AccountsFileError, load_accounts
     from cmi_sim.api.app import create_app
@@ -116,9 +124,23 @@ def serve(
         service = live.service
     background = [] if live is None else [lambda: live.run_market(typer.echo, lambda text: typer.echo(text, err=True))]
     server = ExchangeServer(create_app(service), host, port, log_level, background=background)
-    attach_live_door(server, live)
+    extra_hosts = frozenset(exchange_host or ())
+    attach_live_door(server, live, extra_hosts)
+    if proxy_port is not None:
+        _add_proxy(server, proxy_port, ca_dir, extra_hosts)
     _announce_when_started(server, accounts is not None, live.banner() if live else None)
     server.run()
+
+
+def _add_proxy(server, port: int, ca_dir: Path | None, exchange_hosts: frozenset[str]) -> None:
+    from cmi_sim.live.ca import DEFAULT_CA_DIR
+    from cmi_sim.live.proxy import proxy_for, serve_proxy
+
+    try:
+        proxy = proxy_for(server, ca_dir or DEFAULT_CA_DIR, exchange_hosts)
+    except (OSError, ValueError) as error:
+        raise user_error(f"--ca-dir: cannot use the certificate authority: {error}") from None
+    server.background += (lambda: serve_proxy(server, proxy, port, typer.echo),)
 
 
 def _load_session(name: str, seed: int | None):
