@@ -40,6 +40,9 @@ def run(
     except LiveRunError as error:
         raise user_error(str(error)) from None
     status = result.get("status", "?")
+    if status == "interrupted":
+        typer.echo("cmi-sim run: interrupted: the bot was stopped", err=True)
+        raise typer.Exit(code)
     forwarded = (result.get("world") or {}).get("forwarded", {})
     refused = len(result.get("refused") or [])
     typer.echo(f"cmi-sim run: {status} at {result.get('virtual_end', '?')} session time; requests to the "

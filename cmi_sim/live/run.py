@@ -10,6 +10,7 @@ server. The bot's output goes to this terminal.
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 import tempfile
@@ -80,14 +81,35 @@ def run_live(options: LiveRunOptions) -> tuple[int, dict[str, Any]]:
     config, run_dir, _clock = plan(options)
     config_path = run_dir / "config.json"
     config.dump(config_path)
+    # Its own session: a terminal's Ctrl-C reaches this process only, which stops the child; and the
+    # child dies with this process, however it ends (Linux: the parent-death signal).
     process = subprocess.Popen([sys.executable, "-m", "cmi_sim.backtest.child", str(config_path)],
-                               stdin=subprocess.DEVNULL, env=child_env(), start_new_session=True)
+                               stdin=subprocess.DEVNULL, env=child_env(), start_new_session=True,
+                               preexec_fn=_die_with_parent)
+    previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}
     try:
         code = process.wait()
     except KeyboardInterrupt:
         process.terminate()
-        code = process.wait()
+        process.wait()
         return 130, {"status": "interrupted"}
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     result_path = Path(config.result_path)
     result = json.loads(result_path.read_text()) if result_path.exists() else {"status": "child_died"}
     return code, result
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: receive SIGTERM when the parent dies (Linux only; elsewhere a no-op)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 import subprocess
 import sys
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -113,3 +115,26 @@ def test_run_against_nothing_is_a_one_line_error(clean_env, tmp_path):
     missing = subprocess.run([sys.executable, "-m", "cmi_sim", "run", str(tmp_path / "nope.py"), "--exchange",
                               "http://127.0.0.1:9"], capture_output=True, text=True, env=clean_env, timeout=60)
     assert missing.returncode == 1 and "no bot file" in missing.stderr
+
+
+def test_a_streaming_bot_gets_its_fills_from_the_market_stream_and_stops_cleanly(server, clean_env, tmp_path):
+    """The quoter reads books and fills from the SSE stream (an OS thread reads it in the sandbox);
+    stopping `cmi-sim run` stops the bot's process too."""
+    run = subprocess.Popen([sys.executable, "-m", "cmi_sim", "run", str(ROOT / "bots" / "quoter.py"), "--exchange",
+                            server, "--out", str(tmp_path), "--", "--username", "streamer", "--password", "pw",
+                            "--products", "TIDE_SPOT", "WX_SPOT"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True, env=clean_env, cwd=ROOT)
+    fills = []
+    deadline = time.monotonic() + 60
+    for line in run.stdout:
+        if line.startswith("filled:"):
+            fills.append(line)
+        if len(fills) >= 3 or time.monotonic() > deadline:
+            break
+    run.send_signal(signal.SIGTERM)
+    _out, err = run.communicate(timeout=30)
+    assert len(fills) >= 3, err
+    assert run.returncode == 130 and "interrupted" in err
+    config = str(tmp_path / "config.json")
+    alive = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    assert config not in alive  # the sandboxed bot went with it
