@@ -175,6 +175,7 @@ def _announce_when_started(server, strict: bool, banner: list[str] | None) -> No
             typer.echo(f"  accounts: {'strict (accounts file)' if strict else 'open: the first login creates an account'}")
             typer.echo(f"  point a bot at it:  python bot.py --url {url}")
             typer.echo(f"  or, for a hard-coded exchange URL:  HTTP_PROXY={url} python bot.py")
+            typer.echo(f"  or a Python bot on the session clock, with its data APIs:  cmi-sim run bot.py --exchange {url}")
             typer.echo("  Ctrl-C to stop.")
 
     server.startup = startup

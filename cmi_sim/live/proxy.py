@@ -14,6 +14,7 @@ uvicorn cannot take `CONNECT`, so this small asyncio listener runs beside it, on
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
 
 from cmi_sim.live.ca import CertificateAuthority
@@ -62,10 +63,7 @@ class ForwardProxy:
     async def _tunnel(self, target: str, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         host = target.rsplit(":", 1)[0].strip("[]").lower()
         if host not in self.tunnel_hosts:
-            body = f'{{"message": "{refusal_message(host)}"}}'.encode()
-            writer.write(b"HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\nContent-Length: "
-                         + str(len(body)).encode() + b"\r\nConnection: close\r\n\r\n" + body)
-            await writer.drain()
+            await _answer(writer, 403, "Forbidden", refusal_message(host))
             return
         writer.write(b"HTTP/1.1 200 Connection Established\r\n\r\n")
         await writer.drain()
@@ -87,6 +85,10 @@ class ForwardProxy:
             name, _, value = line.partition(b":")
             if name.strip().lower() == b"content-length":
                 length = int(value.strip())
+            elif name.strip().lower() == b"transfer-encoding":
+                await _answer(writer, 411, "Length Required", "cmi-sim's proxy needs a Content-Length on a "
+                                                              "request body (chunked uploads are not supported)")
+                return
         body = await reader.readexactly(length) if length else b""
         up_host, up_port = self.upstream()
         up_reader, up_writer = await asyncio.open_connection(up_host, up_port)
@@ -98,6 +100,13 @@ class ForwardProxy:
                 await writer.drain()
         finally:
             up_writer.close()
+
+
+async def _answer(writer: asyncio.StreamWriter, status: int, reason: str, message: str) -> None:
+    body = json.dumps({"message": message}).encode()
+    writer.write(f"HTTP/1.1 {status} {reason}\r\nContent-Type: application/json; charset=utf-8\r\n"
+                 f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode() + body)
+    await writer.drain()
 
 
 async def _read_head(reader: asyncio.StreamReader) -> bytes | None:

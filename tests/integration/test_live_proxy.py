@@ -98,3 +98,13 @@ def test_serve_prints_how_to_trust_the_ca(tmp_path, clean_env):
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+def test_a_chunked_upload_is_refused_with_411(proxied):
+    def chunks():
+        yield b'{"username": "x", '
+        yield b'"password": "y"}'
+
+    response = requests.post("http://cmi.example/api/user/authenticate", data=chunks(), timeout=10,
+                             proxies={"http": proxied.proxy_url})
+    assert response.status_code == 411 and "Content-Length" in response.json()["message"]
