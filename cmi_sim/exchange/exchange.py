@@ -30,6 +30,7 @@ from cmi_sim.exchange.accounts import Accounts, LoginResult
 from cmi_sim.exchange.journal import EventList, EventSink
 from cmi_sim.exchange.ledger import Ledger
 from cmi_sim.exchange.rates import RateMeter
+from cmi_sim.exchange.resting import RestingVolumes
 from cmi_sim.exchange.rules import ExchangeRules
 from cmi_sim.exchange.tape import Trade, TradeTape
 from cmi_sim.products import Product
@@ -109,6 +110,8 @@ class Exchange:
         self._max_volume = self.rules.max_order_volume
         self._limit = self.rules.position_limit
         self._counts_resting = self.rules.limit_counts_resting
+        self.resting = RestingVolumes()  # open volume per (owner, product, side), for the limit
+        self._resting = self.resting.volumes
         self._limit_exempt: set[str] = set()
 
     # -- commands ---------------------------------------------------------------------------------
@@ -132,7 +135,7 @@ class Exchange:
             positions = self.ledger.positions.get(owner)
             after = (positions.get(product, 0) if positions else 0) + side * volume
             if self._counts_resting:
-                after += side * self.engine.resting_volume(owner, product, side)
+                after += side * self._resting.get((owner, product, side), 0)
             if not (self._open_ns <= ts < self._close_ns and volume <= self._max_volume
                     and -self._limit <= after <= self._limit):
                 detail = self._rule_breach(ts, owner, product, side, volume)
@@ -145,7 +148,11 @@ class Exchange:
             return self._publish_rejection(first)
         trades: list[Trade] = []
         filled = 0
-        if len(events) > 1:
+        if len(events) == 1:  # rests whole (the common case, inline)
+            key = (owner, product, side)
+            self._resting[key] = self._resting.get(key, 0) + volume
+        else:
+            self.resting.apply(events)
             tape, ledger = self.tape, self.ledger
             for event in events:
                 if type(event) is Fill:
@@ -165,6 +172,7 @@ class Exchange:
         engine = self.engine
         accepted = engine.accepted(order_id)
         events = engine.cancel(ts, order_id, owner)
+        self.resting.apply(events)
         self._record(events)
         if self._listeners:
             self._notify(events, [])
@@ -177,6 +185,7 @@ class Exchange:
         Returns [OrderReduced], or [CancelRejected] for an unknown order (another owner's included) or a
         size that is not a reduction. Like a cancel, it is allowed outside trading hours."""
         events = self.engine.reduce(ts, order_id, remaining, owner)
+        self.resting.apply(events)
         self._record(events)
         if self._listeners:
             self._notify(events, [])
@@ -187,6 +196,7 @@ class Exchange:
         engine = self.engine
         accepted = [engine.accepted(view.order_id) for view in engine.orders_of(owner, product) if view.price == price]
         events = engine.cancel_at_price(ts, owner, product, price)  # oldest first, as listed
+        self.resting.apply(events)
         self._record(events)
         if self._listeners and events:
             self._notify(events, [])
@@ -203,6 +213,7 @@ class Exchange:
             events.extend(self.engine.cancel(ts, order_id, reason="settlement"))
         self.settlement = {s: float(prices[s]) for s in self.products}
         self._open_ns = self._close_ns = 0  # every later order takes the slow path: market closed
+        self.resting.apply(events)
         events.append(Settled(next(self._seq), ts, tuple(self.settlement.items())))
         self._record(events)
         if self._listeners:
@@ -296,7 +307,7 @@ class Exchange:
             return None  # the engine rejects a bad side or volume with its own reason
         account_positions = self.ledger.positions.get(owner)
         position = account_positions.get(product, 0) if account_positions is not None else 0
-        resting = self.engine.resting_volume(owner, product, side) if rules.limit_counts_resting else 0
+        resting = self._resting.get((owner, product, side), 0) if rules.limit_counts_resting else 0
         after = position + side * (volume + resting)
         # Refused only if it could take the position past the limit AND further from zero than it is:
         # an order that reduces exposure always passes, even from beyond the limit.

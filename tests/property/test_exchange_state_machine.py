@@ -166,6 +166,15 @@ class ExchangeMachine(RuleBasedStateMachine):
         assert {a: dict(c) for a, c in cash.items()} == self.ex.ledger.cash
 
     @invariant()
+    def resting_volumes_match_the_books(self):
+        """The exchange's running sums of resting volume (what the limit counts) equal the engine's orders."""
+        for owner in OWNERS:
+            for product in MIDS:
+                for side in (BUY, SELL):
+                    assert self.ex.resting.volume(owner, product, side) == \
+                        self.ex.engine.resting_volume(owner, product, side), (owner, product, side)
+
+    @invariant()
     def positions_within_limit(self):
         if self.hard_limit:
             for account_positions in self.ex.ledger.positions.values():

@@ -249,3 +249,29 @@ def test_printed_trade_sets_the_mark_and_tape_but_moves_no_position():
     [(events, trades)] = seen
     assert type(events[0]) is TapePrint and trades == []
     assert exchange.log[-1] == events[0]
+
+
+def test_resting_volumes_follow_reduce_cancel_at_price_self_trade_prevention_and_settlement():
+    ex = make(self_trade="prevent")
+
+    def agree() -> None:
+        for owner in ("a", "b"):
+            for side in (BUY, SELL):
+                assert ex.resting.volume(owner, P, side) == ex.engine.resting_volume(owner, P, side)
+
+    first = ex.place(1, "a", P, BUY, 90, 30).accepted.order_id
+    ex.place(2, "a", P, BUY, 91, 20)
+    ex.place(3, "b", P, SELL, 95, 10)
+    agree()
+    ex.reduce_order(4, "a", first, 5)
+    agree()
+    ex.cancel_at_price(5, "a", P, 91)
+    agree()
+    ex.place(6, "b", P, BUY, 95, 4)  # b's own resting sell is cancelled, not traded
+    agree()
+    ex.place(7, "b", P, SELL, 90, 3)  # fills a's bid
+    agree()
+    assert ex.resting.volume("a", P, BUY) == 2
+    ex.settle(8, {P: 100.0, Q: 200.0})
+    agree()
+    assert all(v == 0 for v in ex.resting.volumes.values())
