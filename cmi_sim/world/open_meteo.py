@@ -132,7 +132,7 @@ def _explicit_range(params: dict[str, str], zone: ZoneInfo, step_ns: int, key: s
             first = _local_ns(params[start_key], zone, start_key, parse)
             last = _local_ns(params[end_key], zone, end_key, parse) + extra - (step_ns if extra else 0)
             if last < first:
-                raise ValueError(f"End-date must be larger or equal than start-date")
+                raise ValueError("End-date must be larger or equal than start-date")
             first = -(-first // step_ns) * step_ns
             return list(range(first, last + 1, step_ns))
     return None
