@@ -42,7 +42,7 @@ for step in range(rounds):
         book = session.get(f"{EXCHANGE}/api/product/{product}/order-book/current-user").json()
         if book["sell"]:
             answer = session.post(f"{EXCHANGE}/api/order", json={
-                "product": product, "price": book["sell"][0]["price"], "side": "BUY", "volume": 1}).json()
+                "product": product, "price": book["sell"][0]["price"] + 10, "side": "BUY", "volume": 1}).json()
             say(event="order", product=product, status=answer.get("status"), filled=answer.get("filled"),
                 timestamp=answer.get("timestamp"))
     time.sleep(60)  # one session minute
