@@ -64,3 +64,27 @@ def test_http_forward_proxy_serves_data_hosts_and_the_exchange_and_refuses_other
         refused = client.get("http://example.com/")
     assert refused.status_code == 403
     assert "refuses example.com" in refused.json()["message"]
+
+
+
+def test_a_serve_without_a_session_tells_the_wall_clock_and_has_no_data_apis():
+    import time
+
+    from cmi_sim.api.app import create_app
+    from cmi_sim.api.server import ExchangeServer
+    from cmi_sim.api.service import ExchangeService
+    from cmi_sim.exchange import Exchange
+    from cmi_sim.live.door import attach_live_door
+    from cmi_sim.products import cmi_products
+
+    server = ExchangeServer(create_app(ExchangeService(Exchange(cmi_products()), time.time_ns)))
+    attach_live_door(server)
+    url = server.start_in_thread()
+    try:
+        info = requests.get(f"{url}/cmi-sim/clock", timeout=5).json()
+        assert info["session"] is None and info["speed"] == 1.0 and info["end"] is None
+        assert abs(info["now_ns"] - time.time_ns()) < 5e9
+        data = requests.get(f"{url}/data/api.open-meteo.com{WEATHER}", timeout=5)
+        assert data.status_code == 503 and "--session" in data.json()["message"]
+    finally:
+        server.stop()
