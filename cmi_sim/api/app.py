@@ -16,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.staticfiles import StaticFiles
 from sse_starlette.event import ServerSentEvent
-from sse_starlette.sse import EventSourceResponse
+from sse_starlette.sse import EventSourceResponse, SendTimeoutError
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -25,6 +25,7 @@ from cmi_sim.api.paths import normalize_path
 from cmi_sim.api.service import ROUTES, STREAM_PATH, ExchangeService, Reply, Route, error_reply
 
 KEEPALIVE_SECONDS = 10.0  # clients time out after 30 s of silence; the contract asks for at most 15
+SEND_TIMEOUT_SECONDS = 10.0  # a stream write that cannot go out this long: the reader stalled, drop it
 
 
 class FrontDoor:
@@ -48,7 +49,10 @@ class FrontDoor:
         path = normalize_path(scope["path"])
         if path == STREAM_PATH and scope["method"] == "GET":
             response = market_stream(self.service, Headers(scope=scope), self.app.state.shutdown)
-            await response(scope, receive, send)
+            try:
+                await response(scope, receive, send)
+            except SendTimeoutError:
+                pass  # a stalled reader: its subscription is already closed; the server drops the connection
             return
         if path.startswith("/api/"):
             await self._rest(scope, path, receive, send)
@@ -105,7 +109,7 @@ def market_stream(service: ExchangeService, headers, shutdown: asyncio.Event) ->
         finally:
             service.close_stream(subscription)
 
-    return EventSourceResponse(frames(), ping=KEEPALIVE_SECONDS, sep="\n",
+    return EventSourceResponse(frames(), ping=KEEPALIVE_SECONDS, sep="\n", send_timeout=SEND_TIMEOUT_SECONDS,
                                ping_message_factory=lambda: ServerSentEvent(comment="ping"),
                                headers={"Cache-Control": "no-cache"})
 

@@ -82,7 +82,7 @@ def serve(
     from cmi_sim.api.app import create_app
     from cmi_sim.api.server import ExchangeServer
     from cmi_sim.api.service import ExchangeService
-    from cmi_sim.exchange import Accounts, Exchange, ExchangeRules, TradingHours
+    from cmi_sim.exchange import Accounts, Exchange, ExchangeRules, NullSink, TradingHours
     from cmi_sim.products import cmi_products
 
     if session_name is None and (start is not None or speed != 1.0):
@@ -109,11 +109,11 @@ def serve(
         raise user_error(str(error)) from None
     background = []
     if session is None:
-        exchange = Exchange(cmi_products(), rules, hours, book)
+        exchange = Exchange(cmi_products(), rules, hours, book, NullSink())  # a server keeps no history
         service = ExchangeService(exchange, time.time_ns, seed or 0)
         banner = None
     else:
-        service, job, banner = _session_run(session, rules, hours, book, seed, speed, start)
+        service, job, banner = _session_run(session, rules, hours, book, seed, speed, start, NullSink())
         background.append(job)
     server = ExchangeServer(create_app(service), host, port, log_level, background=background)
     _announce_when_started(server, accounts is not None, banner)
@@ -129,7 +129,7 @@ def _load_session(name: str, seed: int | None):
         raise user_error(str(error)) from None
 
 
-def _session_run(session, rules, hours, book, seed: int | None, speed: float, start: str | None):
+def _session_run(session, rules, hours, book, seed: int | None, speed: float, start: str | None, journal):
     """The session's simulation on a session clock, the coroutine that drives its market, and a banner."""
     from cmi_sim.exchange import format_timestamp
     from cmi_sim.market.live import SessionClock, drive_market
@@ -139,7 +139,7 @@ def _session_run(session, rules, hours, book, seed: int | None, speed: float, st
     start_ns = _parse_time(start, "--start")
     try:
         clock = SessionClock(session.open_ns if start_ns is None else start_ns, speed)
-        simulation = Simulation(session, clock, accounts=book, seed=seed, rules=rules, hours=hours)
+        simulation = Simulation(session, clock, accounts=book, seed=seed, rules=rules, hours=hours, journal=journal)
     except (ValueError, SessionError) as error:
         raise user_error(str(error)) from None
 
