@@ -26,6 +26,8 @@ from cmi_sim.api.service import ROUTES, STREAM_PATH, ExchangeService, Reply, Rou
 
 KEEPALIVE_SECONDS = 10.0  # clients time out after 30 s of silence; the contract asks for at most 15
 SEND_TIMEOUT_SECONDS = 10.0  # a stream write that cannot go out this long: the reader stalled, drop it
+MAX_BODY_BYTES = 64 * 1024  # request bodies: an order or a login is well under 1 KB
+BODY_TIMEOUT_SECONDS = 10.0  # to receive a whole request body once its headers are in
 
 
 class FrontDoor:
@@ -36,6 +38,9 @@ class FrontDoor:
     stream straight to its sse-starlette response: skipping FastAPI's middleware stack and per-request
     dependency machinery makes a request about twice as cheap. FastAPI serves the OpenAPI document,
     the docs and its documented routes (which call the same service).
+
+    Every request body is bounded in size (413) and in time (408) before anything reads it, and a
+    login's password hashing runs in a worker thread, so the loop (the one writer) never waits on it.
     """
 
     def __init__(self, app: FastAPI) -> None:
@@ -45,6 +50,10 @@ class FrontDoor:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
+            await _send_reply(send, _too_large() if declared.isdigit() else error_reply(400, "bad Content-Length"))
             return
         path = normalize_path(scope["path"])
         if path == STREAM_PATH and scope["method"] == "GET":
@@ -59,27 +68,82 @@ class FrontDoor:
             return
         if path != scope["path"]:
             scope = dict(scope, path=path, raw_path=path.encode())
-        await self.app(scope, receive, send)
+        body = await _read_body(receive, send)
+        if body is None:
+            return
+        await self.app(scope, _replay(body, receive), send)
 
     async def _rest(self, scope, path: str, receive, send) -> None:
-        chunks = []
-        more = True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            chunks.append(message.get("body", b""))
-            more = message.get("more_body", False)
+        body = await _read_body(receive, send)
+        if body is None:
+            return
         headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
         query = dict(parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True))
+        service = self.service
         try:
-            reply = self.service.handle(scope["method"], path, query, headers, b"".join(chunks))
+            login = service.prepare(scope["method"], path, headers, body)
+            if login is None:
+                reply = service.handle(scope["method"], path, query, headers, body)
+            elif isinstance(login, Reply):
+                reply = login
+            else:
+                reply = service.finish_login(await asyncio.to_thread(login.verify))
         except Exception as error:  # a bug, not a client error: still answer in the CMI shape
             reply = error_reply(500, f"internal error: {type(error).__name__}")
-        raw_headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in reply.headers]
-        raw_headers.append((b"content-length", str(len(reply.body)).encode()))
-        await send({"type": "http.response.start", "status": reply.status, "headers": raw_headers})
-        await send({"type": "http.response.body", "body": reply.body})
+        await _send_reply(send, reply)
+
+
+async def _read_body(receive, send) -> bytes | None:
+    """The whole request body, or None after answering 413 (too large) or 408 (too slow), or when the
+    client went away."""
+    chunks, size = [], 0
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + BODY_TIMEOUT_SECONDS
+    more = True
+    while more:
+        try:
+            message = await asyncio.wait_for(receive(), max(deadline - loop.time(), 0.001))
+        except TimeoutError:
+            await _send_reply(send, error_reply(408, f"request body not received within {BODY_TIMEOUT_SECONDS:g} s"),
+                              close=True)
+            return None
+        if message["type"] == "http.disconnect":
+            return None
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            await _send_reply(send, _too_large(), close=True)
+            return None
+        chunks.append(chunk)
+        more = message.get("more_body", False)
+    return b"".join(chunks)
+
+
+def _replay(body: bytes, receive):
+    """A `receive` that gives the already read body, then what the connection says (a disconnect)."""
+    sent = False
+
+    async def replayed():
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replayed
+
+
+def _too_large() -> Reply:
+    return error_reply(413, f"request body too large (at most {MAX_BODY_BYTES} bytes)")
+
+
+async def _send_reply(send, reply: Reply, close: bool = False) -> None:
+    raw_headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in reply.headers]
+    raw_headers.append((b"content-length", str(len(reply.body)).encode()))
+    if close:  # the rest of the body is not read: the connection cannot carry another request
+        raw_headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": reply.status, "headers": raw_headers})
+    await send({"type": "http.response.body", "body": reply.body})
 
 
 def market_stream(service: ExchangeService, headers, shutdown: asyncio.Event) -> Response:
@@ -133,6 +197,7 @@ def _openapi_extra(route: Route) -> dict:
 def create_app(service: ExchangeService) -> FastAPI:
     app = FastAPI(title="cmi-sim: CMI Exchange API", version=__version__, docs_url=None, redoc_url=None)
     app.state.service = service
+    service.require_json_content_type = True  # over HTTP, where a cross-site form could post
     shutdown = asyncio.Event()
     app.state.shutdown = shutdown
 

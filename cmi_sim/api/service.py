@@ -15,12 +15,14 @@ from typing import NamedTuple
 
 from cmi_sim.api import wire
 from cmi_sim.api.order_ids import OrderIdCodec
-from cmi_sim.api.order_request import BadRequest, parse_login, parse_order
+from cmi_sim.api.order_request import BadRequest, parse_login, parse_order, shown
 from cmi_sim.api.paths import normalize_path
 from cmi_sim.api.streams import StreamHub, Subscription
 from cmi_sim.exchange import Exchange, parse_timestamp
+from cmi_sim.exchange.accounts import LoginAttempt
 
 JSON_HEADERS = (("Content-Type", "application/json; charset=utf-8"),)
+MAX_MESSAGE = 400  # characters of an error message: it may quote what the client sent, never at length
 
 
 class Reply(NamedTuple):
@@ -34,7 +36,19 @@ def json_reply(status: int, payload: object, extra_headers: tuple[tuple[str, str
 
 
 def error_reply(status: int, message: str, extra_headers: tuple[tuple[str, str], ...] = ()) -> Reply:
+    if len(message) > MAX_MESSAGE:
+        message = message[:MAX_MESSAGE - 1] + "…"
+    # A lone surrogate quoted from the request cannot be encoded as UTF-8: show it escaped.
+    message = message.encode("utf-8", "backslashreplace").decode("utf-8")
     return json_reply(status, wire.message_json(message), extra_headers)
+
+
+def is_json_content_type(value: str | None) -> bool:
+    """`application/json` or `application/<anything>+json`, with any parameters."""
+    if not value:
+        return False
+    media = value.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
 
 
 @dataclass(frozen=True)
@@ -92,12 +106,21 @@ STREAM_PATH = "/api/market/stream"
 
 
 class ExchangeService:
-    """The exchange behind the CMI wire contract. `clock()` gives the current time in UTC nanoseconds."""
+    """The exchange behind the CMI wire contract. `clock()` gives the current time in UTC nanoseconds.
 
-    def __init__(self, exchange: Exchange, clock: Callable[[], int], seed: int = 0) -> None:
+    `require_json_content_type`: refuse a JSON body sent without a JSON Content-Type (415). A server
+    sets it (it also stops cross-site form posts, which cannot send one); in-process callers need not.
+    """
+
+    require_json_content_type = False
+
+    def __init__(self, exchange: Exchange, clock: Callable[[], int], seed: int = 0,
+                 ids: OrderIdCodec | None = None) -> None:
+        """`ids`: how order ids are spelled (default: a prefix from `seed`, reproducible for backtests; a
+        server passes a random one, so ids never repeat across its runs)."""
         self.exchange = exchange
         self.clock = clock
-        self.ids = OrderIdCodec(seed)
+        self.ids = ids or OrderIdCodec(seed)
         self.streams = StreamHub(exchange)
 
     # -- entry points -----------------------------------------------------------------------------
@@ -110,7 +133,12 @@ class ExchangeService:
         if route is None:
             if allowed:
                 return error_reply(405, f"method {method} not allowed on {path}; use {', '.join(allowed)}")
-            return error_reply(404, f"no endpoint {path}")
+            return error_reply(404, f"no endpoint {shown(path)}")
+        if (route.body is not None and self.require_json_content_type
+                and not is_json_content_type(_header(headers, "content-type"))):
+            # Also what stops a cross-site form (text/plain) from logging in or placing orders.
+            return error_reply(415, f"{route.method} {route.path} takes a JSON body: send "
+                                    "Content-Type: application/json")
         user = None
         ts = self.clock()
         if route.auth:
@@ -147,12 +175,34 @@ class ExchangeService:
     # -- handlers ---------------------------------------------------------------------------------
 
     def authenticate(self, ts, user, params, query, body) -> Reply:
+        return self.finish_login(self.begin_login(body).verify())
+
+    def begin_login(self, body: bytes) -> LoginAttempt:
+        """The first step of a login (see `Accounts.begin_login`); raises BadRequest for a bad body."""
         username, password = parse_login(body)
-        result = self.exchange.login(username, password)
+        return self.exchange.accounts.begin_login(username, password)
+
+    def finish_login(self, attempt: LoginAttempt) -> Reply:
+        result = self.exchange.accounts.finish_login(attempt)
         if result.token is None:
             return error_reply(401, result.error or "login failed")
-        return json_reply(200, {"message": f"logged in as {username}"},
+        return json_reply(200, {"message": f"logged in as {attempt.username}"},
                           (("Authorization", f"Bearer {result.token}"),))
+
+    def prepare(self, method: str, target: str, headers: Mapping[str, str], body: bytes) -> Reply | LoginAttempt | None:
+        """For a server that hashes passwords off its loop: a login request's first step (or its error
+        reply); None for any other request (answer it with `handle`)."""
+        path = normalize_path(target)
+        route, _, _ = self._route(method.upper(), path)
+        if route is None or route.handler != "authenticate":
+            return None
+        if self.require_json_content_type and not is_json_content_type(_header(headers, "content-type")):
+            return self.handle(method, target, {}, headers, body)
+        self.clock()  # every request reads the clock once, as `handle` does
+        try:
+            return self.begin_login(body)
+        except BadRequest as error:
+            return error_reply(400, str(error))
 
     def list_products(self, ts, user, params, query, body) -> Reply:
         return json_reply(200, [wire.product_json(p) for p in self.exchange.products.values()])
@@ -175,7 +225,7 @@ class ExchangeService:
         number = self.ids.decode(wire_id)
         result = self.exchange.cancel(ts, user, number) if number is not None else None
         if result is None or not result.orders:
-            return error_reply(404, f"no open order {wire_id} of yours")
+            return error_reply(404, f"no open order {shown(wire_id)} of yours")
         return json_reply(200, self._order_json(result.orders[0]))
 
     def cancel_at_price(self, ts, user, params, query, body) -> Reply:
@@ -184,11 +234,11 @@ class ExchangeService:
             raise BadRequest("cancel by price needs both ?product=SYMBOL and &price=PRICE")
         product = self.exchange.products.get(symbol)
         if product is None:
-            raise BadRequest(f"unknown product {symbol!r}")
+            raise BadRequest(f"unknown product {shown(symbol)}")
         try:
             ticks = float(price) / product.tick_size
         except ValueError:
-            raise BadRequest(f"price must be a number, got {price!r}") from None
+            raise BadRequest(f"price must be a number, got {shown(price)}") from None
         if not ticks.is_integer() or ticks <= 0:
             return json_reply(200, [])  # no order can rest off the grid
         result = self.exchange.cancel_at_price(ts, user, symbol, int(ticks))
@@ -201,7 +251,7 @@ class ExchangeService:
     def order_book(self, ts, user, params, query, body) -> Reply:
         product = self.exchange.products.get(params["symbol"])
         if product is None:
-            return error_reply(404, f"unknown product {params['symbol']!r}")
+            return error_reply(404, f"unknown product {shown(params['symbol'])}")
         return json_reply(200, wire.rest_book_json(self.exchange.depth(product.symbol, user), product.tick_size))
 
     def list_positions(self, ts, user, params, query, body) -> Reply:
