@@ -107,6 +107,7 @@ class LoginAttempt:
     error: str | None = None
     new_hash: str | None = None
     ok: bool = False
+    known: bool = True  # False: strict mode, no such user (checked against a dummy hash, then refused)
 
     def verify(self) -> LoginAttempt:
         """The slow part (PBKDF2), touching no shared state: safe to run in a worker thread."""
@@ -170,13 +171,13 @@ class Accounts:
         if stored is not None:
             return LoginAttempt(username, password, stored, None)
         if self.strict:  # the same work as a known user, then refused
-            return LoginAttempt(username, password, _DUMMY_HASH, None, error="unknown username or wrong password")
+            return LoginAttempt(username, password, _DUMMY_HASH, None, known=False)
         return LoginAttempt(username, password, None, self._rng.randbytes(16))
 
     def finish_login(self, attempt: LoginAttempt) -> LoginResult:
         if attempt.error is not None:
             return LoginResult(None, attempt.error)
-        if not attempt.ok:
+        if not attempt.ok or not attempt.known:
             return LoginResult(None, "unknown username or wrong password")
         username = attempt.username
         current = self._hashes.get(username)
