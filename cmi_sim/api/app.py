@@ -90,6 +90,7 @@ class FrontDoor:
                 reply = service.finish_login(await asyncio.to_thread(login.verify))
         except Exception as error:  # a bug, not a client error: still answer in the CMI shape
             reply = error_reply(500, f"internal error: {type(error).__name__}")
+        service.exchange.journal.flush()  # a journal has the request's events before it is acknowledged
         await _send_reply(send, reply)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import time
 from enum import Enum
@@ -66,7 +67,11 @@ def serve(
     mark: Mark | None = typer.Option(None, help="Mark-to-market price for PnL: last trade or mid [default: last]."),
     open_at: str | None = typer.Option(None, "--open", help="Trading opens at this UTC time (default: open now, or the session's open)."),
     close_at: str | None = typer.Option(None, "--close", help="Trading closes at this UTC time (default: never, or the session's close)."),
-    seed: int | None = typer.Option(None, help="Seed for order ids and the session's market (default: the session's seed, else 0)."),
+    seed: int | None = typer.Option(None, help="Seed for the session's market (default: the session's seed, else 0)."),
+    journal: Path | None = typer.Option(
+        None, "--journal", metavar="DIR",
+        help="Crash-safe journal directory: every acknowledged request is on file before its reply, and a "
+             "restart on the same DIR restores accounts, tokens, orders, positions, cash and the tape."),
     log_level: str = typer.Option("warning", help="uvicorn log level."),
 ) -> None:
     """Serve the CMI Exchange API (REST + SSE) on HOST:PORT.
@@ -79,6 +84,7 @@ def serve(
       HTTP_PROXY=http://127.0.0.1:8000 python my_bot.py     # a bot with a hard-coded exchange URL
     """
     from cmi_sim.api.accounts_file import AccountsFileError, load_accounts
+    from cmi_sim.api.order_ids import OrderIdCodec
     from cmi_sim.api.app import create_app
     from cmi_sim.api.server import ExchangeServer
     from cmi_sim.api.service import ExchangeService
@@ -111,13 +117,66 @@ def serve(
     if session is None:
         exchange = Exchange(cmi_products(), rules, hours, book, NullSink())  # a server keeps no history
         service = ExchangeService(exchange, time.time_ns, seed or 0)
-        banner = None
+        banner, market_accounts, clock = None, (), None
     else:
-        service, job, banner = _session_run(session, rules, hours, book, seed, speed, start, NullSink())
+        simulation, clock, job, banner = _session_run(session, rules, hours, book, seed, speed, start, NullSink())
+        service, market_accounts = simulation.service, simulation.market.accounts if simulation.market else ()
         background.append(job)
+    durable = _open_journal(journal, service, market_accounts, clock, banner) if journal is not None else None
+    if durable is not None:
+        background.append(lambda: _sync_journal(durable))
+    else:
+        service.ids = OrderIdCodec.random()  # ids of an earlier run never name this run's orders
     server = ExchangeServer(create_app(service), host, port, log_level, background=background)
     _announce_when_started(server, accounts is not None, banner)
-    server.run()
+    try:
+        server.run()
+    finally:
+        if durable is not None:
+            durable.close()
+
+
+def _open_journal(directory: Path, service, market_accounts, clock, banner: list[str] | None):
+    """Restore from (or start) the journal in `directory`; the market's old quotes are withdrawn (a
+    fresh market quotes anew) and a session clock resumes where the journal ends."""
+    import secrets
+
+    from cmi_sim.api.order_ids import OrderIdCodec
+    from cmi_sim.exchange import format_timestamp
+    from cmi_sim.exchange.durable import DurableJournal, JournalError
+
+    durable = DurableJournal(directory)
+    exchange = service.exchange
+    try:
+        restored = durable.open(exchange, exchange.accounts, secrets.randbits(64))
+    except JournalError as error:
+        raise user_error(str(error)) from None
+    service.ids = OrderIdCodec(prefix_bits=restored.order_id_prefix)
+    if clock is not None and restored.last_ts >= clock.start_ns:
+        clock.start_ns = restored.last_ts + 1
+    now = clock() if clock is not None else time.time_ns()
+    for name in market_accounts:
+        for view in exchange.orders(name):
+            exchange.cancel(max(now, restored.last_ts), name, view.order_id)
+    durable.flush()
+    line = (f"  journal: {directory} (restored {restored.events} events, {restored.accounts} accounts, "
+            f"{restored.tokens} tokens; last event {format_timestamp(restored.last_ts)[:19]}Z)"
+            if restored.events or restored.accounts else f"  journal: {directory} (new)")
+    if banner is not None:
+        banner.append(line)
+    else:
+        typer.echo(line)
+    return durable
+
+
+async def _sync_journal(durable) -> None:
+    """The journal's files reach the disk within about a second (they reach the OS before each reply)."""
+    from cmi_sim.exchange.durable import SYNC_SECONDS
+
+    while True:
+        await asyncio.sleep(SYNC_SECONDS)
+        durable.flush()
+        await asyncio.gather(*(asyncio.to_thread(os.fsync, fd) for fd in durable.file_numbers()))
 
 
 def _load_session(name: str, seed: int | None):
@@ -162,7 +221,7 @@ def _session_run(session, rules, hours, book, seed: int | None, speed: float, st
         f"  clock: starts at {format_timestamp(clock.start_ns)[:19]}Z, speed {speed:g}x; trading "
         f"{format_timestamp(hours.open_ns)[:19]}Z -> {format_timestamp(hours.close_ns)[:19]}Z",
     ]
-    return simulation.service, run_market, banner
+    return simulation, clock, run_market, banner
 
 
 def _announce_when_started(server, strict: bool, banner: list[str] | None) -> None:
