@@ -22,7 +22,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cmi_sim import __version__
 from cmi_sim.api.paths import normalize_path
-from cmi_sim.api.service import ROUTES, STREAM_PATH, ExchangeService, Reply, Route, error_reply
+from cmi_sim.api.service import (
+    JSON_HEADERS,
+    ROUTES,
+    STREAM_PATH,
+    ExchangeService,
+    Reply,
+    Route,
+    TradePages,
+    error_reply,
+)
 
 KEEPALIVE_SECONDS = 10.0  # clients time out after 30 s of silence; the contract asks for at most 15
 SEND_TIMEOUT_SECONDS = 10.0  # a stream write that cannot go out this long: the reader stalled, drop it
@@ -81,13 +90,16 @@ class FrontDoor:
         query = dict(parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True))
         service = self.service
         try:
-            login = service.prepare(scope["method"], path, headers, body)
-            if login is None:
+            early = service.prepare(scope["method"], path, query, headers, body)
+            if early is None:
                 reply = service.handle(scope["method"], path, query, headers, body)
-            elif isinstance(login, Reply):
-                reply = login
-            else:
-                reply = service.finish_login(await asyncio.to_thread(login.verify))
+            elif isinstance(early, Reply):
+                reply = early
+            elif isinstance(early, TradePages):
+                await _send_pages(send, early)
+                return
+            else:  # a login: the password hashing runs in a worker thread
+                reply = service.finish_login(await asyncio.to_thread(early.verify))
         except Exception as error:  # a bug, not a client error: still answer in the CMI shape
             reply = error_reply(500, f"internal error: {type(error).__name__}")
         service.exchange.journal.flush()  # a journal has the request's events before it is acknowledged
@@ -132,6 +144,16 @@ def _replay(body: bytes, receive):
         return await receive()
 
     return replayed
+
+
+async def _send_pages(send, pages: TradePages) -> None:
+    """A long body piece by piece (chunked), letting other requests run between the pieces."""
+    headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in JSON_HEADERS]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    for chunk in pages.chunks:
+        await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await asyncio.sleep(0)
+    await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
 def _too_large() -> Reply:

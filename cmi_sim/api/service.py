@@ -9,7 +9,7 @@ callers serialise calls (the asyncio loop in `serve`, the one running greenlet i
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -29,6 +29,16 @@ class Reply(NamedTuple):
     status: int
     body: bytes
     headers: tuple[tuple[str, str], ...] = JSON_HEADERS
+
+
+class TradePages(NamedTuple):
+    """A long trade list, as the pieces of its JSON body (see `ExchangeService.trade_pages`)."""
+
+    count: int
+    chunks: Iterator[bytes]
+
+
+TRADE_PAGE = 2000  # trades rendered per piece: a few milliseconds of the server's loop
 
 
 def json_reply(status: int, payload: object, extra_headers: tuple[tuple[str, str], ...] = ()) -> Reply:
@@ -128,11 +138,42 @@ class ExchangeService:
     def handle(self, method: str, target: str, query: Mapping[str, str], headers: Mapping[str, str],
                body: bytes) -> Reply:
         """Answer one REST request. Never raises for anything a client sends."""
+        admitted = self._admit(method, target, headers)
+        if isinstance(admitted, Reply):
+            return admitted
+        route, params, user, ts = admitted
+        try:
+            return getattr(self, route.handler)(ts, user, params, query, body)
+        except BadRequest as error:
+            return error_reply(400, str(error))
+
+    def prepare(self, method: str, target: str, query: Mapping[str, str], headers: Mapping[str, str],
+                body: bytes) -> Reply | LoginAttempt | TradePages | None:
+        """For a server that keeps its loop free: the first step of the requests that may take long — a
+        login (finish it with `finish_login` after `LoginAttempt.verify`, which can run in a thread) and a
+        long trade list (its body in pages) — or the error reply they get; None for any other request
+        (answer it with `handle`)."""
+        route, _, _ = self._route(method.upper(), normalize_path(target))
+        if route is None or route.handler not in ("authenticate", "list_trades"):
+            return None
+        admitted = self._admit(method, target, headers)
+        if isinstance(admitted, Reply):
+            return admitted
+        try:
+            if route.handler == "authenticate":
+                return self.begin_login(body)
+            pages = self.trade_pages(query)
+        except BadRequest as error:
+            return error_reply(400, str(error))
+        return pages if pages.count > TRADE_PAGE else Reply(200, b"".join(pages.chunks))
+
+    def _admit(self, method: str, target: str, headers: Mapping[str, str]) -> Reply | tuple:
+        """(route, path parameters, user, timestamp) of a request that may go on, else its error reply."""
         path = normalize_path(target)
         route, params, allowed = self._route(method.upper(), path)
         if route is None:
             if allowed:
-                return error_reply(405, f"method {method} not allowed on {path}; use {', '.join(allowed)}")
+                return error_reply(405, f"method {shown(method)} not allowed on {shown(path)}; use {', '.join(allowed)}")
             return error_reply(404, f"no endpoint {shown(path)}")
         if (route.body is not None and self.require_json_content_type
                 and not is_json_content_type(_header(headers, "content-type"))):
@@ -149,10 +190,7 @@ class ExchangeService:
                 limit = self.exchange.rules.requests_per_second
                 return error_reply(429, f"rate limit: more than {limit} request(s) per second",
                                    (("Retry-After", "1"),))
-        try:
-            return getattr(self, route.handler)(ts, user, params, query, body)
-        except BadRequest as error:
-            return error_reply(400, str(error))
+        return route, params, user, ts
 
     def user_for(self, headers: Mapping[str, str]) -> str | None:
         """The user of a request's Authorization header (`Bearer <token>` or the bare token)."""
@@ -188,21 +226,6 @@ class ExchangeService:
             return error_reply(401, result.error or "login failed")
         return json_reply(200, {"message": f"logged in as {attempt.username}"},
                           (("Authorization", f"Bearer {result.token}"),))
-
-    def prepare(self, method: str, target: str, headers: Mapping[str, str], body: bytes) -> Reply | LoginAttempt | None:
-        """For a server that hashes passwords off its loop: a login request's first step (or its error
-        reply); None for any other request (answer it with `handle`)."""
-        path = normalize_path(target)
-        route, _, _ = self._route(method.upper(), path)
-        if route is None or route.handler != "authenticate":
-            return None
-        if self.require_json_content_type and not is_json_content_type(_header(headers, "content-type")):
-            return self.handle(method, target, {}, headers, body)
-        self.clock()  # every request reads the clock once, as `handle` does
-        try:
-            return self.begin_login(body)
-        except BadRequest as error:
-            return error_reply(400, str(error))
 
     def list_products(self, ts, user, params, query, body) -> Reply:
         return json_reply(200, [wire.product_json(p) for p in self.exchange.products.values()])
@@ -261,14 +284,29 @@ class ExchangeService:
         return json_reply(200, wire.profit_json(user, self.exchange.pnl(user)))
 
     def list_trades(self, ts, user, params, query, body) -> Reply:
+        return Reply(200, b"".join(self.trade_pages(query).chunks))
+
+    def trade_pages(self, query: Mapping[str, str]) -> TradePages:
+        """`GET /api/trade`'s body in pieces of `TRADE_PAGE` trades, joined the same bytes as one list.
+        The tape only grows, so the trades up to its length now are fixed however slowly they are read."""
         since = query.get("from")
         try:
             since_ns = parse_timestamp(since) if since else None
         except ValueError as error:
-            raise BadRequest(f"from: {error}") from None
-        products = self.exchange.products
-        return json_reply(200, [wire.trade_json(t, products[t.product].tick_size)
-                                for t in self.exchange.tape.since(since_ns)])
+            raise BadRequest(f"from: {shown(since)}: {error}"[:200]) from None
+        tape, products = self.exchange.tape, self.exchange.products
+        start, end = tape.index_at(since_ns), len(tape)
+        trades, dumps, trade_json = tape.trades, wire.dumps, wire.trade_json
+
+        def chunks() -> Iterator[bytes]:
+            yield b"["
+            for first in range(start, end, TRADE_PAGE):
+                page = trades[first:min(first + TRADE_PAGE, end)]
+                text = b",".join([dumps(trade_json(t, products[t.product].tick_size)) for t in page])
+                yield text if first == start else b"," + text
+            yield b"]"
+
+        return TradePages(end - start, chunks())
 
     # -- internals --------------------------------------------------------------------------------
 
