@@ -14,10 +14,10 @@ URL = re.compile(r"listening on (http://127\.0\.0\.1:(\d+))")
 
 
 class ServeProcess:
-    def __init__(self, *args: str) -> None:
+    def __init__(self, *args: str, port: int = 0) -> None:
         env = {k: v for k, v in os.environ.items() if not k.upper().endswith("_PROXY")}
         env["PYTHONUNBUFFERED"] = "1"
-        self.process = subprocess.Popen([sys.executable, "-m", "cmi_sim", "serve", "--port", "0", *args],
+        self.process = subprocess.Popen([sys.executable, "-m", "cmi_sim", "serve", "--port", str(port), *args],
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
         self.lines: list[str] = []
         deadline = time.monotonic() + 30
@@ -68,3 +68,10 @@ class ServeProcess:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
         sock.connect(("127.0.0.1", self.port))
         return sock
+
+
+def free_port() -> int:
+    """A port free now (a restarted server takes it again, so a client's URL stays the same)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
