@@ -62,7 +62,8 @@ class FrontDoor:
             return
         declared = Headers(scope=scope).get("content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
-            await _send_reply(send, _too_large() if declared.isdigit() else error_reply(400, "bad Content-Length"))
+            await _send_reply(send, _too_large() if declared.isdigit() else error_reply(400, "bad Content-Length"),
+                              close=True)
             return
         path = normalize_path(scope["path"])
         if path == STREAM_PATH and scope["method"] == "GET":
@@ -110,25 +111,24 @@ async def _read_body(receive, send) -> bytes | None:
     """The whole request body, or None after answering 413 (too large) or 408 (too slow), or when the
     client went away."""
     chunks, size = [], 0
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + BODY_TIMEOUT_SECONDS
     more = True
-    while more:
-        try:
-            message = await asyncio.wait_for(receive(), max(deadline - loop.time(), 0.001))
-        except TimeoutError:
-            await _send_reply(send, error_reply(408, f"request body not received within {BODY_TIMEOUT_SECONDS:g} s"),
-                              close=True)
-            return None
-        if message["type"] == "http.disconnect":
-            return None
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            await _send_reply(send, _too_large(), close=True)
-            return None
-        chunks.append(chunk)
-        more = message.get("more_body", False)
+    try:
+        async with asyncio.timeout(BODY_TIMEOUT_SECONDS):
+            while more:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    return None
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size > MAX_BODY_BYTES:
+                    await _send_reply(send, _too_large(), close=True)
+                    return None
+                chunks.append(chunk)
+                more = message.get("more_body", False)
+    except TimeoutError:
+        await _send_reply(send, error_reply(408, f"request body not received within {BODY_TIMEOUT_SECONDS:g} s"),
+                          close=True)
+        return None
     return b"".join(chunks)
 
 

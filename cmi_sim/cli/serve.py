@@ -208,7 +208,8 @@ def _session_run(session, rules, hours, book, seed: int | None, speed: float, st
             # As on the real exchange, the products settle at the session's end: PnL is then final.
             while clock() < session.end_ns:
                 await asyncio.sleep(min(clock.wall_seconds_until(session.end_ns), 0.5))
-            simulation.settle(clock())
+            if simulation.exchange.settlement is None:  # a journal may hold the settlement already
+                simulation.settle(clock())
             values = ", ".join(f"{symbol} {value:.2f}" for symbol, value in session.settlement_values.items())
             typer.echo(f"cmi-sim: the session has ended and settled: {values}")
         except Exception as error:  # the server keeps serving; say why the market stopped
