@@ -19,7 +19,7 @@ JSON = {"Content-Type": "application/json"}
 hostile_text = st.one_of(
     st.text(max_size=20),
     st.sampled_from(["\ud800", "a\udfffb", "alice\u200b", "ａｌｉｃｅ", "al\x00ice", " alice", "x" * 100, "",
-                     "TIDE_SPOT", "BUY", "SELL", "IOC", "LIMIT", "\u2028"]),
+                     "TIDE_SPOT", "BUY", "SELL", "IOC", "LIMIT", "\u2028", "owner", "pw"]),
 )
 hostile_number = st.one_of(
     st.integers(), st.integers(min_value=10**300, max_value=10**400), st.floats(allow_nan=False),
