@@ -16,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.staticfiles import StaticFiles
 from sse_starlette.event import ServerSentEvent
-from sse_starlette.sse import EventSourceResponse, SendTimeoutError
+from sse_starlette.sse import EventSourceResponse
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -68,10 +68,15 @@ class FrontDoor:
         path = normalize_path(scope["path"])
         if path == STREAM_PATH and scope["method"] == "GET":
             response = market_stream(self.service, Headers(scope=scope), self.app.state.shutdown)
+            watch = StallWatch(send, SEND_TIMEOUT_SECONDS)
             try:
-                await response(scope, receive, send)
-            except SendTimeoutError:
-                pass  # a stalled reader: its subscription is already closed; the server drops the connection
+                await response(scope, receive, watch)
+            except asyncio.CancelledError:
+                if not watch.stalled:
+                    raise
+                asyncio.current_task().uncancel()  # a stalled reader: the server drops the connection
+            finally:
+                watch.stop()
             return
         if path.startswith("/api/"):
             await self._rest(scope, path, receive, send)
@@ -146,6 +151,38 @@ def _replay(body: bytes, receive):
     return replayed
 
 
+class StallWatch:
+    """`send` for a stream, watched: when one message has not gone out after `seconds` (the reader
+    stopped reading and the socket is full), the stream's task is cancelled. One timer per stream,
+    checked every `seconds / 2`: a timeout around each send cost about a millisecond of latency per
+    frame."""
+
+    def __init__(self, send, seconds: float) -> None:
+        self._send = send
+        self._seconds = seconds
+        self._loop = asyncio.get_running_loop()
+        self._task = asyncio.current_task()
+        self._since: float | None = None
+        self.stalled = False
+        self._timer = self._loop.call_later(seconds / 2, self._check)
+
+    async def __call__(self, message) -> None:
+        self._since = self._loop.time()
+        await self._send(message)
+        self._since = None
+
+    def _check(self) -> None:
+        since = self._since
+        if since is not None and self._loop.time() - since >= self._seconds:
+            self.stalled = True
+            self._task.cancel()
+            return
+        self._timer = self._loop.call_later(self._seconds / 2, self._check)
+
+    def stop(self) -> None:
+        self._timer.cancel()
+
+
 async def _send_pages(send, pages: TradePages) -> None:
     """A long body piece by piece (chunked), letting other requests run between the pieces."""
     headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in JSON_HEADERS]
@@ -196,7 +233,7 @@ def market_stream(service: ExchangeService, headers, shutdown: asyncio.Event) ->
         finally:
             service.close_stream(subscription)
 
-    return EventSourceResponse(frames(), ping=KEEPALIVE_SECONDS, sep="\n", send_timeout=SEND_TIMEOUT_SECONDS,
+    return EventSourceResponse(frames(), ping=KEEPALIVE_SECONDS, sep="\n",
                                ping_message_factory=lambda: ServerSentEvent(comment="ping"),
                                headers={"Cache-Control": "no-cache"})
 
