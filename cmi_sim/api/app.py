@@ -68,13 +68,14 @@ class FrontDoor:
         path = normalize_path(scope["path"])
         if path == STREAM_PATH and scope["method"] == "GET":
             response = market_stream(self.service, Headers(scope=scope), self.app.state.shutdown)
-            watch = StallWatch(send, SEND_TIMEOUT_SECONDS)
+            watch = StallWatch(send, SEND_TIMEOUT_SECONDS, self.app.state.stream_watches)
             try:
                 await response(scope, receive, watch)
             except asyncio.CancelledError:
                 if not watch.stalled:
                     raise
-                asyncio.current_task().uncancel()  # a stalled reader: the server drops the connection
+                asyncio.current_task().uncancel()
+                await watch.drop_connection()
             finally:
                 watch.stop()
             return
@@ -157,8 +158,10 @@ class StallWatch:
     checked every `seconds / 2`: a timeout around each send cost about a millisecond of latency per
     frame."""
 
-    def __init__(self, send, seconds: float) -> None:
+    def __init__(self, send, seconds: float, registry: set) -> None:
         self._send = send
+        self._registry = registry  # the server's open streams: shutdown drops those stuck in a send
+        registry.add(self)
         self._seconds = seconds
         self._loop = asyncio.get_running_loop()
         self._task = asyncio.current_task()
@@ -174,13 +177,27 @@ class StallWatch:
     def _check(self) -> None:
         since = self._since
         if since is not None and self._loop.time() - since >= self._seconds:
-            self.stalled = True
-            self._task.cancel()
+            self.give_up()
             return
         self._timer = self._loop.call_later(self._seconds / 2, self._check)
 
+    def give_up(self, only_if_sending: bool = False) -> None:
+        """Cancel the stream (at shutdown: only if it is stuck in a send, else it ends by itself)."""
+        if not (only_if_sending and self._since is None) and not self.stalled:
+            self.stalled = True
+            self._task.cancel()
+
     def stop(self) -> None:
         self._timer.cancel()
+        self._registry.discard(self)
+
+    async def drop_connection(self) -> None:
+        """Close a stalled reader's connection, discarding what is queued for it (uvicorn's transport,
+        reached through its `send`; without one the server closes it when the app returns)."""
+        transport = getattr(getattr(self._send, "__self__", None), "transport", None)
+        if transport is not None:
+            transport.abort()
+            await asyncio.sleep(0)  # the server hears of the lost connection before the app returns
 
 
 async def _send_pages(send, pages: TradePages) -> None:
@@ -260,6 +277,7 @@ def create_app(service: ExchangeService) -> FastAPI:
     service.require_json_content_type = True  # over HTTP, where a cross-site form could post
     shutdown = asyncio.Event()
     app.state.shutdown = shutdown
+    app.state.stream_watches = set()
 
     async def rest(request: Request) -> Response:
         body = await request.body()

@@ -86,6 +86,8 @@ class ExchangeServer(uvicorn.Server):
         def close() -> None:
             state.shutdown.set()
             state.service.streams.close_all()
+            for watch in list(state.stream_watches):
+                watch.give_up(only_if_sending=True)  # a reader that stopped reading would hold shutdown
 
         loop.call_soon_threadsafe(close)
 

@@ -55,7 +55,7 @@ def test_a_journal_survives_kill_9_with_open_orders_positions_and_tokens(tmp_pat
             while not stop.is_set():
                 try:
                     acknowledged.append(_order(url, token, "BUY", price, 1, "LON_ETF")["id"])
-                except (requests.ConnectionError, AssertionError):
+                except (requests.RequestException, ValueError, AssertionError):  # the kill landed
                     return
                 price = 50 + (price - 49) % 40
 
