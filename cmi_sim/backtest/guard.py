@@ -1,11 +1,12 @@
 """Network guard: nothing a bot does reaches the real network, and every attempt is recorded.
 
-``requests`` never gets here (the transport answers it in-process). Everything else fails the way
+``requests``, aiohttp, httpx and urllib.request never get here (answered in-process). Everything else fails the way
 a machine without network fails, with a message that says why:
 
 - ``socket.getaddrinfo``, ``socket.create_connection``, ``socket.socket.connect``/``connect_ex``
   raise ``OSError("real network access is disabled in a backtest: <host>")``;
-- ``urllib.request.urlopen`` (any opener) raises ``urllib.error.URLError`` for http(s)/ftp URLs;
+- ``urllib.request.urlopen`` raises ``urllib.error.URLError`` for ftp URLs (http and https are
+  answered in-process by :mod:`cmi_sim.backtest.clients`, like ``requests``);
 - ``http.client.HTTPConnection.connect`` (also HTTPS, and urllib3 used directly goes through
   ``getaddrinfo``) raises that OSError before any byte is sent.
 """
@@ -56,7 +57,7 @@ class NetworkGuard:
 
         def opener_open(self: urllib.request.OpenerDirector, fullurl: Any, *args: Any, **kwargs: Any) -> Any:
             url = fullurl if isinstance(fullurl, str) else fullurl.full_url
-            if url.split(":", 1)[0].lower() in ("http", "https", "ftp"):
+            if url.split(":", 1)[0].lower() == "ftp":  # http(s) is answered in-process (clients.py)
                 raise urllib.error.URLError(guard._refuse("urllib.request", url))
             return original_open(self, fullurl, *args, **kwargs)
 

@@ -139,7 +139,12 @@ class VirtualRuntime:
         gevent.config.monitor_thread = False
         from gevent import monkey
 
-        monkey.patch_all()
+        # subprocess stays real: a child process runs (and is waited for) in real time, costing no
+        # virtual time; libraries call one at import (ctypes.util.find_library, e.g. trio via httpx).
+        monkey.patch_all(subprocess=False)
+        # gevent's os.close defers closing a pipe to a "check" watcher, which a VirtualLoop never
+        # runs (it has no real I/O to protect): close at once, or pipes stay open forever.
+        os.close = monkey.get_original("os", "close")
         self._real_exit = os._exit
         self._real_lock = monkey.get_original("_thread", "allocate_lock")()
         self.hub = gevent.get_hub()
@@ -163,6 +168,9 @@ class VirtualRuntime:
         swaps[id(real_sleep)] = (real_sleep, sleep)
         swaps.update(install_entropy(self.config.seed))
 
+        from cmi_sim.backtest.aio import install_asyncio
+
+        install_asyncio()
         import requests  # noqa: F401 - loaded before the sweep so its captured clocks are swept
 
         from cmi_sim.backtest.guard import NetworkGuard
@@ -180,6 +188,9 @@ class VirtualRuntime:
             from cmi_sim.backtest import fastpath
 
             fastpath.install(self.transport)
+        from cmi_sim.backtest.clients import install_clients
+
+        install_clients(self.transport)
         self.guard = NetworkGuard(self.clock.now_ns)
         self.guard.install()
         self.swept = sweep_module_globals(swaps, skip_prefixes=_SWEEP_SKIP)
