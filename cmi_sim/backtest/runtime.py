@@ -191,7 +191,7 @@ class VirtualRuntime:
         from cmi_sim.backtest.clients import install_clients
 
         install_clients(self.transport)
-        self.guard = NetworkGuard(self.clock.now_ns)
+        self.guard = NetworkGuard(self.clock.now_ns, self.loop.quiet_fds)
         self.guard.install()
         self.swept = sweep_module_globals(swaps, skip_prefixes=_SWEEP_SKIP)
         _threading_excepthook(self)
