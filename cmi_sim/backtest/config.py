@@ -33,6 +33,11 @@ class RunConfig:
     sys_path: tuple[str, ...] = ()  #: extra import paths for the world factory (appended)
     cwd: str | None = None  #: working directory of the bot (default: the child's)
     run_to_end: bool = False  #: keep the world running to the end time even if the bot stops early
+    wall_limit_s: float | None = None  #: real seconds; then the child writes a partial result and stops
+    storm_window_s: float = 10.0  #: virtual seconds over which request storms are counted
+    storm_stream_opens: int = 200  #: stream opens in one window that make a storm
+    storm_failures: int = 2_000  #: failed requests (refused, or 4xx/5xx) in one window, with few successes
+    watch_reads: tuple[str, ...] = ()  #: folders whose files read with an mtime after the virtual now are listed
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunConfig:
@@ -41,7 +46,7 @@ class RunConfig:
         if unknown:
             raise ValueError(f"unknown config keys: {sorted(unknown)}")
         data = dict(data)
-        for key in ("argv", "sys_path"):
+        for key in ("argv", "sys_path", "watch_reads"):
             if key in data:
                 data[key] = tuple(data[key])
         return cls(**data)

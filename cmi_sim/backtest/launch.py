@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from cmi_sim.backtest.config import RunConfig, parse_start_ns
+from cmi_sim.backtest.scratch import ScratchTooBig, scratch_copy
 from cmi_sim.backtest.parent import run_in_child
 from cmi_sim.backtest.report import (
     build_summary,
@@ -48,6 +49,9 @@ class BacktestOptions:
     watchdog_s: float = 30.0
     wall_limit_s: float = 3600.0
     bot_args: tuple[str, ...] = field(default_factory=tuple)
+    scratch: bool = True  #: run the bot in a fresh copy of its folder (files it writes never leak)
+    python: str | None = None  #: the bot's own interpreter (default: cmi-sim's)
+    output_cap_bytes: int = 16 << 20  #: bot.stdout / bot.stderr keep their first half and last half of this
 
 
 @dataclass
@@ -117,7 +121,14 @@ def plan(options: BacktestOptions) -> tuple[Session, RunConfig, dict[str, Any], 
     digest = settings_hash(settings)
     run_dir = (options.out or Path("runs") / f"{bot.stem}-{session.name}-{digest[:8]}").resolve()
     run_dir.mkdir(parents=True, exist_ok=True)
-    bot_path, argv = str(bot), tuple(options.bot_args)
+    bot_path, argv, cwd = str(bot), tuple(options.bot_args), Path.cwd()
+    scratch = None
+    if options.scratch:
+        try:
+            scratch = scratch_copy(bot, cwd, run_dir / "scratch" / bot.parent.name, exclude=(run_dir,))
+        except ScratchTooBig as error:
+            raise BacktestError(str(error)) from None
+        bot, bot_path, cwd = scratch.bot, str(scratch.bot), scratch.cwd
     if options.entry:
         cls, method, args, kwargs = parse_entry(options.entry)
         launcher = run_dir / "entry_launcher.py"
@@ -129,7 +140,8 @@ def plan(options: BacktestOptions) -> tuple[Session, RunConfig, dict[str, Any], 
         bot=bot_path, world=WORLD_FACTORY, result_path=str(run_dir / "result.json"),
         start=format_timestamp(session.open_ns), duration_s=(end_ns - session.open_ns) / 1e9, argv=argv,
         seed=session.seed if options.seed is None else options.seed, latency_ms=options.latency_ms,
-        watchdog_s=options.watchdog_s, run_to_end=True, cwd=str(Path.cwd()),
+        watchdog_s=options.watchdog_s, run_to_end=True, cwd=str(cwd),
+        watch_reads=tuple(dict.fromkeys([str(bot.parent), str(cwd)])),
         world_args={"session": str(options.session), "seed": options.seed, "settle": end_ns == session.close_ns,
                     "events_path": str(run_dir / "events.jsonl"), "progress_path": str(run_dir / "progress")},
     )
@@ -154,7 +166,9 @@ def run_backtest(options: BacktestOptions,
 
     started = time.monotonic()
     imports = prepare_in_background()
-    result = run_in_child(config, wall_limit_s=options.wall_limit_s, workdir=run_dir, on_poll=poll)
+    result = run_in_child(config, wall_limit_s=options.wall_limit_s, workdir=run_dir, on_poll=poll,
+                          python=options.python, output_cap_bytes=options.output_cap_bytes)
+    result["scratch"] = str(run_dir / "scratch") if options.scratch else None
     wall_s = time.monotonic() - started
     imports.join()  # a module half-imported on another thread must not be used
     end_ns = session.open_ns + round(config.duration_s * 1e9)
@@ -175,6 +189,7 @@ def run_backtest(options: BacktestOptions,
 
 
 def _run_facts(result: dict[str, Any]) -> dict[str, Any]:
-    keys = ("status", "note", "bot", "refused", "blocked", "watchdog", "thread_errors", "world_errors",
+    keys = ("status", "note", "bot", "refused", "blocked", "watchdog", "thread_errors", "world_errors", "scratch",
+            "files_after_virtual_moment", "storm", "partial", "slow", "output",
             "virtual_start", "virtual_end", "loop", "transport", "child_exit_code", "stdout_path", "stderr_path")
     return {key: result.get(key) for key in keys}

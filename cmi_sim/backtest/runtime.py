@@ -121,12 +121,16 @@ class VirtualRuntime:
         self.start_ns = config.start_ns
         self.end_ns = self.start_ns + round(config.duration_s * _NS)
         self._wall_start = REAL.perf_counter()
+        self._real_start_ns = time.time_ns()  # before set-up makes the wall clock virtual
         self.world: World | None = None
         self.bot_outcome: dict[str, Any] = {"outcome": "not started"}
         self.thread_errors: list[dict[str, Any]] = []
         self.world_errors: list[dict[str, Any]] = []
         self.reached_end = False
         self.watchdog_report: dict[str, Any] | None = None
+        self.stop_status: str | None = None  #: "wall_limit" or "storm" when the runtime stopped the run
+        self.storm_report: dict[str, Any] | None = None
+        self.slow: dict[str, Any] | None = None
         self._finished = False
 
     # -- set-up -------------------------------------------------------------------------------
@@ -214,7 +218,10 @@ class VirtualRuntime:
         if isinstance(world, tuple):
             world = World(world[0], list(world[1]))
         self.world = world
-        self.transport.router = world.router
+        from cmi_sim.backtest.storm import StormMonitor
+
+        self.storm = StormMonitor(world.router, self, Path(self.config.bot).resolve().parent)
+        self.transport.router = self.storm.route
         return world
 
     # -- scheduling helpers ----------------------------------------------------------------------
@@ -269,6 +276,9 @@ class VirtualRuntime:
             self.config.watchdog_s,
             self._on_watchdog,
             main_thread_ident=_main_ident(),
+            wall_limit_s=self.config.wall_limit_s,
+            on_wall_limit=self._on_wall_limit,
+            on_slow=self._on_slow,
         )
         self.watchdog.start()
         gevent.sleep(0)  # let the world's greenlets run first at t=0 (ordering contract)
@@ -285,6 +295,11 @@ class VirtualRuntime:
             os.chdir(cfg.cwd)
         sys.path.insert(0, str(Path(bot).parent))  # what `python bot.py` does and runpy does not
         sys.argv = [bot, *cfg.argv]
+        from cmi_sim.backtest.file_reads import FileReads
+
+        self.file_reads = FileReads(list(cfg.watch_reads), self.clock.now_ns, self._real_start_ns)
+        if cfg.watch_reads:
+            self.file_reads.install()
         self.bot_outcome = {"outcome": "running"}
         try:
             runpy.run_path(bot, run_name="__main__")
@@ -348,6 +363,29 @@ class VirtualRuntime:
         note = "" if self._done.is_set() else f"the bot did not stop within {self.config.grace_s} virtual s"
         self.finish(code, note=note)
 
+    def _on_wall_limit(self) -> None:
+        self.stop_status = "wall_limit"
+        sys.stderr.write(f"\n[cmi-sim] wall limit of {self.config.wall_limit_s} real s reached at "
+                         f"{format_timestamp(self.clock.now_ns())}: partial result written\n")
+        self.finish(EXIT_WATCHDOG, note="the wall limit was reached: a partial result")
+
+    def _on_slow(self, virtual_s: float, real_s: float) -> None:
+        self.slow = {"virtual_s": round(virtual_s, 3), "real_s": round(real_s, 3),
+                     "at": format_timestamp(self.clock.now_ns()), "n_requests": self.transport.n_requests}
+        sys.stderr.write(
+            f"[cmi-sim] warning: slower than real time: {virtual_s:.1f} virtual s in the last {real_s:.0f} real s "
+            f"(at {self.slow['at']}, {self.transport.n_requests} requests so far); each request costs "
+            f"{self.config.latency_ms} ms of virtual time, so a bot whose requests trigger more requests can "
+            "crawl\n"
+        )
+        sys.stderr.flush()
+
+    def on_storm(self, report: dict[str, Any]) -> None:
+        self.storm_report = report
+        self.stop_status = "storm"
+        sys.stderr.write(f"\n[cmi-sim] {report['message']}\n{report['stack']}\n")
+        self.finish(EXIT_WATCHDOG, note=report["message"])
+
     def _on_watchdog(self, report: dict[str, Any]) -> None:
         self.watchdog_report = report
         sys.stderr.write(f"\nwatchdog: {report['message']}\n{report['stuck_stack']}\n")
@@ -375,6 +413,10 @@ class VirtualRuntime:
             "refused": self.transport.refused,
             "blocked": self.guard.blocked,
             "watchdog": self.watchdog_report,
+            "storm": self.storm_report,
+            "slow": self.slow,
+            "partial": self.stop_status is not None or self.watchdog_report is not None,
+            "files_after_virtual_moment": getattr(getattr(self, "file_reads", None), "after_virtual_moment", []),
             "reached_end": self.reached_end,
             "virtual_start": format_timestamp(self.start_ns),
             "virtual_end": format_timestamp(now_ns),
@@ -449,6 +491,8 @@ def _fast_count() -> int:
 
 
 def _status(runtime: VirtualRuntime) -> str:
+    if runtime.stop_status is not None:
+        return runtime.stop_status
     if runtime.watchdog_report is not None:
         return "watchdog"
     outcome = runtime.bot_outcome.get("outcome")

@@ -30,6 +30,11 @@ def backtest(
     watchdog: float = typer.Option(30.0, help="Real seconds without progress before a stuck bot is reported."),
     wall_limit: float = typer.Option(3600.0, help="Real seconds before the run is abandoned."),
     progress: bool = typer.Option(True, help="Show a progress bar (only on a terminal, never in CI)."),
+    python: str | None = typer.Option(None, help="Run the bot under this interpreter or virtualenv (its own "
+                                                 "package versions); see docs/bots.md."),
+    scratch: bool = typer.Option(True, help="Run the bot in a fresh copy of its folder, so files it writes "
+                                            "never leak into the next run."),
+    output_cap_mb: float = typer.Option(16.0, help="Cap of bot.stdout and bot.stderr in MB (head and tail kept)."),
 ) -> None:
     """Backtest BOT through a 24-hour session in virtual time, deterministically.
 
@@ -43,11 +48,13 @@ def backtest(
     """
     from cmi_sim.backtest.launch import BacktestError, BacktestOptions, run_backtest
     from cmi_sim.backtest.report import expectation_diff, load_expected_summary, render_summary
+    from cmi_sim.backtest.interpreter import InterpreterError
     from cmi_sim.sessions import SessionError
 
     options = BacktestOptions(bot=bot, session=session, seed=seed, user=user, out=out, entry=entry, until=until,
                               latency_ms=latency_ms, watchdog_s=watchdog, wall_limit_s=wall_limit,
-                              bot_args=tuple(bot_args or ()))
+                              bot_args=tuple(bot_args or ()), python=python, scratch=scratch,
+                              output_cap_bytes=int(output_cap_mb * 1e6))
     expected = None
     if expect is not None:
         try:
@@ -60,9 +67,10 @@ def backtest(
             outcome = _run_with_progress(options, run_backtest)
         else:
             outcome = run_backtest(options)
-    except (BacktestError, SessionError) as error:
+    except (BacktestError, SessionError, InterpreterError) as error:
         raise user_error(str(error)) from None
     render_summary(outcome.summary, outcome.timing, outcome.run_dir)
+    _local_notes(outcome.result)
     failed = outcome.summary["status"] != "ok"
     if failed:
         _explain_failure(outcome)
@@ -87,6 +95,17 @@ def _run_with_progress(options, run_backtest):
         return run_backtest(options, on_progress=lambda done: bar.update(task, completed=done))
 
 
+def _local_notes(run) -> None:
+    """What the bot did locally: its scratch folder, files that look like look-ahead."""
+    if run.get("scratch"):
+        typer.echo(f"the bot ran in a scratch copy of its folder: {run['scratch']} (its files are untouched)")
+    for item in run.get("files_after_virtual_moment") or []:
+        typer.echo(f"warning: the bot read {item['path']}, modified {item['mtime']}, at virtual {item['read_at']}: "
+                   "likely look-ahead", err=True)
+    if run.get("partial"):
+        typer.echo(f"partial result: stopped at virtual {run.get('virtual_end')}", err=True)
+
+
 def _explain_failure(outcome) -> None:
     run = outcome.result
     bot = run.get("bot") or {}
@@ -99,6 +118,11 @@ def _explain_failure(outcome) -> None:
         typer.echo(bot["traceback"], err=True)
     else:
         typer.echo(f"cmi-sim: the run ended with status {run.get('status')}: {run.get('note') or ''}", err=True)
+    for name, lines in (run.get("last_lines") or {}).items():
+        if lines:
+            typer.echo(f"  last lines of bot.{name}:", err=True)
+            for line in lines[-10:]:
+                typer.echo(f"    {line}", err=True)
     typer.echo(f"  bot output: {run.get('stdout_path')} and {run.get('stderr_path')}", err=True)
 
 
