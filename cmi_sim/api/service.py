@@ -11,23 +11,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 from cmi_sim.api import wire
 from cmi_sim.api.order_ids import OrderIdCodec
 from cmi_sim.api.order_request import BadRequest, parse_login, parse_order
 from cmi_sim.api.paths import normalize_path
+from cmi_sim.api.reply import JSON_HEADERS, Reply
 from cmi_sim.api.streams import StreamHub, Subscription
 from cmi_sim.exchange import Exchange, parse_timestamp
-
-JSON_HEADERS = (("Content-Type", "application/json; charset=utf-8"),)
-
-
-class Reply(NamedTuple):
-    status: int
-    body: bytes
-    headers: tuple[tuple[str, str], ...] = JSON_HEADERS
-
 
 def json_reply(status: int, payload: object, extra_headers: tuple[tuple[str, str], ...] = ()) -> Reply:
     return Reply(status, wire.dumps(payload), JSON_HEADERS + extra_headers)

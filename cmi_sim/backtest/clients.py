@@ -156,7 +156,7 @@ def _refused_message(url: str) -> str:
 
 
 def _reply_headers(reply: Reply | StreamReply) -> list[tuple[str, str]]:
-    return [(k, v) for k, v in reply.headers.items() if k.lower() not in _HOP_HEADERS]
+    return [(k, v) for k, v in reply.headers if k.lower() not in _HOP_HEADERS]
 
 
 class _AsyncChunks:

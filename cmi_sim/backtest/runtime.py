@@ -175,7 +175,7 @@ class VirtualRuntime:
         from cmi_sim.backtest.aio import install_asyncio
 
         install_asyncio()
-        import requests  # noqa: F401 - loaded before the sweep so its captured clocks are swept
+        import requests  # loaded before the sweep so its captured clocks are swept
 
         from cmi_sim.backtest.guard import NetworkGuard
         from cmi_sim.backtest.transport import InProcessTransport
@@ -188,7 +188,8 @@ class VirtualRuntime:
             same_instant_budget=self.config.same_instant_budget,
         )
         self.transport.install()
-        if self.config.fast_path:
+        self.fast_path = self.config.fast_path and _fast_path_fits(requests.__version__)
+        if self.fast_path:
             from cmi_sim.backtest import fastpath
 
             fastpath.install(self.transport)
@@ -432,7 +433,8 @@ class VirtualRuntime:
                 "n_requests": self.transport.n_requests,
                 "n_streams": self.transport.n_streams,
                 "budget_sleeps": self.transport.n_budget_sleeps,
-                "fast_path": self.config.fast_path,
+                "fast_path": self.fast_path,
+                "requests_version": sys.modules["requests"].__version__,
                 "n_fast": _fast_count(),
             },
             "wall_s": round(REAL.perf_counter() - self._wall_start, 3),
@@ -483,6 +485,15 @@ def _bot_traceback(exc: BaseException) -> str:
     while tb is not None and (tb.tb_frame.f_code.co_filename in (__file__, "<frozen runpy>")):
         tb = tb.tb_next
     return "".join(traceback.format_exception(type(exc), exc, tb))
+
+
+def _fast_path_fits(version: str) -> bool:
+    """The fast path mirrors requests' internals: only for the versions it was tested with."""
+    try:
+        from cmi_sim.backtest import fastpath
+    except Exception:  # noqa: BLE001 - another requests whose internals differ: the full stack
+        return False
+    return fastpath.supports(version)
 
 
 def _fast_count() -> int:

@@ -54,6 +54,7 @@ def pythons(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         "base": sys.executable,
         "sseclient-py": _make_venv(root / "sseclient-py", [*BASE_WHEELS, "sseclient-py==1.9.0"]),
         "sseclient-0.0.27": _make_venv(root / "sseclient-0.0.27", [*BASE_WHEELS, "six", "sseclient==0.0.27"]),
+        "requests-2.32": _make_venv(root / "requests-2.32", ["requests==2.32.3", *BASE_WHEELS[1:]]),
     }
 
 
@@ -118,3 +119,16 @@ def test_the_bot_backtests_unmodified_and_identically_twice(bot, pythons, corpus
         assert [f["path"] for f in first["run"]["files_after_virtual_moment"]] == ["data/params.json"]
     if bot == "dashboard_bot.py":
         assert [b["kind"] for b in first["run"]["blocked"]] == ["listen"]
+
+
+def test_another_requests_version_takes_the_full_stack_with_the_same_results(pythons, corpus, tmp_path,
+                                                                             clean_env) -> None:
+    """The fast path mirrors requests 2.34's internals: under --python with requests 2.32 the run takes
+    the full requests stack, and gives the same result."""
+    base = _backtest(corpus / "pool_orders.py", tmp_path / "base", pythons["base"], clean_env)
+    other = _backtest(corpus / "pool_orders.py", tmp_path / "other", pythons["requests-2.32"], clean_env)
+    assert base["run"]["transport"]["fast_path"] is True and base["run"]["transport"]["n_fast"] > 0
+    assert other["run"]["transport"]["fast_path"] is False and other["run"]["transport"]["n_fast"] == 0
+    assert other["run"]["transport"]["requests_version"] == "2.32.3"
+    assert (other["stdout"], other["events_sha256"], other["summary"]) == \
+        (base["stdout"], base["events_sha256"], base["summary"])
