@@ -34,6 +34,7 @@ class RunConfig:
     cwd: str | None = None  #: working directory of the bot (default: the child's)
     run_to_end: bool = False  #: keep the world running to the end time even if the bot stops early
     wall_limit_s: float | None = None  #: real seconds; then the child writes a partial result and stops
+    slow_window_s: float = 10.0  #: real seconds over which "slower than real time" is judged
     storm_window_s: float = 10.0  #: virtual seconds over which request storms are counted
     storm_stream_opens: int = 200  #: stream opens in one window that make a storm
     storm_failures: int = 2_000  #: failed requests (refused, or 4xx/5xx) in one window, with few successes

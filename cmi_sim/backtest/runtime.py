@@ -280,6 +280,7 @@ class VirtualRuntime:
             wall_limit_s=self.config.wall_limit_s,
             on_wall_limit=self._on_wall_limit,
             on_slow=self._on_slow,
+            slow_window_s=self.config.slow_window_s,
         )
         self.watchdog.start()
         gevent.sleep(0)  # let the world's greenlets run first at t=0 (ordering contract)

@@ -21,7 +21,7 @@ from cmi_sim.backtest.vloop import VirtualLoop
 
 __all__ = ["Watchdog", "SLOW_WINDOW_S"]
 
-#: Real seconds over which the run's speed is compared with real time ("slower than real time").
+#: Default real seconds over which the run's speed is compared with real time.
 SLOW_WINDOW_S = 10.0
 
 
@@ -37,6 +37,7 @@ class Watchdog:
         wall_limit_s: float | None = None,
         on_wall_limit: Callable[[], None] | None = None,
         on_slow: Callable[[float, float], None] | None = None,
+        slow_window_s: float = 10.0,
     ) -> None:
         self.loop = loop
         self.timeout_s = timeout_s
@@ -47,6 +48,7 @@ class Watchdog:
         self.wall_limit_s = wall_limit_s
         self.on_wall_limit = on_wall_limit
         self.on_slow = on_slow
+        self.slow_window_s = slow_window_s
 
     def start(self) -> None:
         # A real OS thread: gevent's patched threading would make it a greenlet on the stuck loop.
@@ -70,7 +72,7 @@ class Watchdog:
                 self._stopped = True
                 self.on_wall_limit()
                 return
-            if now - window_start >= SLOW_WINDOW_S:
+            if now - window_start >= self.slow_window_s:
                 virtual_s = (self.loop.now_ns - window_ns) / 1e9
                 if virtual_s < now - window_start and not warned and self.on_slow is not None:
                     warned = True  # once per run: the notice says how to read it
