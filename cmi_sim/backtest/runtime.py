@@ -62,6 +62,7 @@ from cmi_sim.exchange.timestamps import format_timestamp
 __all__ = ["VirtualRuntime", "WorldContext", "PRIORITY_END", "EXIT_OK", "EXIT_BOT_ERROR", "EXIT_WATCHDOG"]
 
 PRIORITY_END = -50
+_LOOP_FINISH_WAIT_S = 5.0  # real seconds the loop gets to write a partial result itself
 EXIT_OK = 0
 EXIT_BOT_ERROR = 1
 EXIT_RUNTIME_ERROR = 2
@@ -366,10 +367,20 @@ class VirtualRuntime:
         self.finish(code, note=note)
 
     def _on_wall_limit(self) -> None:
+        """(Watchdog thread.) Finish from the loop, between two steps of the simulation, so the partial
+        result reads a consistent exchange; from this thread only if the loop does not get to it."""
         self.stop_status = "wall_limit"
-        sys.stderr.write(f"\n[cmi-sim] wall limit of {self.config.wall_limit_s} real s reached at "
-                         f"{format_timestamp(self.clock.now_ns())}: partial result written\n")
-        self.finish(EXIT_WATCHDOG, note="the wall limit was reached: a partial result")
+
+        def stop() -> None:
+            sys.stderr.write(f"\n[cmi-sim] wall limit of {self.config.wall_limit_s} real s reached at "
+                             f"{format_timestamp(self.clock.now_ns())}: partial result written\n")
+            self.finish(EXIT_WATCHDOG, note="the wall limit was reached: a partial result")
+
+        self.loop.run_callback_threadsafe(stop)
+        deadline = REAL.monotonic() + _LOOP_FINISH_WAIT_S
+        while not self._finished and REAL.monotonic() < deadline:
+            REAL.sleep(0.05)
+        stop()
 
     def _on_slow(self, virtual_s: float, real_s: float) -> None:
         self.slow = {"virtual_s": round(virtual_s, 3), "real_s": round(real_s, 3),
