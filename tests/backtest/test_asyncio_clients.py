@@ -51,3 +51,13 @@ def test_aiohttp_httpx_and_urllib_are_answered_in_process_deterministically(run_
     assert second.lines() == first.lines()
     assert second["refused"] == first["refused"]
     assert second["virtual_end_ns"] == first["virtual_end_ns"]
+
+
+def test_an_endless_asyncio_bot_is_interrupted_at_the_end_like_ctrl_c(run_bot) -> None:
+    result = run_bot("asyncio_forever.py", duration_s=10)
+    assert result["status"] == "ok", result.stderr
+    assert result.lines() == [
+        "main cancelled after 9 ticks at 1772280010.0",  # asyncio.run cancels the main task on the interrupt
+        "main interrupted at 1772280010.0",
+    ]
+    assert result["bot"]["outcome"] == "returned"
