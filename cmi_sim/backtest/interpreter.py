@@ -68,11 +68,11 @@ def check_interpreter(python: str) -> str:
     return done.stdout.strip()
 
 
-def child_command(python: str | None, config_path: Path) -> tuple[list[str], list[str] | None]:
-    """(argv, PYTHONPATH entries for :func:`parent.child_env`) of the child process."""
-    if python is None or os.path.realpath(python) == os.path.realpath(sys.executable) and \
-            Path(python).parent == Path(sys.executable).parent:
-        return [sys.executable, "-m", "cmi_sim.backtest.child", str(config_path)], None
+def child_command(python: str | None, config_path: Path) -> tuple[list[str], bool]:
+    """(argv of the child process, whether it runs under cmi-sim's own interpreter)."""
+    if python is None or (os.path.realpath(python) == os.path.realpath(sys.executable)
+                          and Path(python).parent == Path(sys.executable).parent):
+        return [sys.executable, "-m", "cmi_sim.backtest.child", str(config_path)], True
     python = resolve_python(python)
     check_interpreter(python)
-    return [python, str(BOOT), str(config_path)], []
+    return [python, str(BOOT), str(config_path)], False

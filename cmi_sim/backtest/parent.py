@@ -23,16 +23,21 @@ __all__ = ["child_env", "run_in_child"]
 _DROPPED_ENV = ("http_proxy", "https_proxy", "all_proxy", "no_proxy", "PYTHONSTARTUP", "PYTHONBREAKPOINT")
 
 
-def child_env(extra_pythonpath: list[str] | None = None) -> dict[str, str]:
+def child_env(extra_pythonpath: list[str] | None = None, *, with_package_root: bool = True) -> dict[str, str]:
     """The environment of the child: this one, minus proxies, plus fixed hash seed and timezone.
-    ``extra_pythonpath=None``: cmi-sim's package root first on PYTHONPATH (the same interpreter)."""
+    cmi-sim's package root goes first on PYTHONPATH unless ``with_package_root`` is False (another
+    interpreter, where boot.py appends it after that interpreter's own packages)."""
     env = {k: v for k, v in os.environ.items() if k.lower() not in _DROPPED_ENV and not k.lower().endswith("_proxy")}
     env.update(PYTHONHASHSEED="0", TZ="UTC", LANG="C.UTF-8", PYTHONUNBUFFERED="1")
     package_root = str(Path(__file__).resolve().parents[2])
-    paths = [package_root] if extra_pythonpath is None else list(extra_pythonpath)
+    paths = [package_root] if with_package_root else []
+    paths += extra_pythonpath or []
     if env.get("PYTHONPATH"):
         paths.append(env["PYTHONPATH"])
-    env["PYTHONPATH"] = os.pathsep.join(paths)
+    if paths:
+        env["PYTHONPATH"] = os.pathsep.join(paths)
+    else:
+        env.pop("PYTHONPATH", None)
     return env
 
 
@@ -71,9 +76,9 @@ def run_in_child(
     if result_path.exists():
         result_path.unlink()
     stdout_path, stderr_path = workdir / "bot.stdout", workdir / "bot.stderr"
-    command, pythonpath = child_command(python, config_path)
-    env = child_env(pythonpath)
-    if pythonpath is not None:  # another interpreter: cmi-sim's paths go after its own (boot.py)
+    command, own_interpreter = child_command(python, config_path)
+    env = child_env(with_package_root=own_interpreter)
+    if not own_interpreter:  # another interpreter: cmi-sim's paths go after its own (boot.py)
         env = boot_env(env)
     env["CMI_SIM_PARENT_PID"] = str(os.getpid())
     notice = on_notice or (lambda line: print(line, file=sys.stderr, flush=True))
