@@ -51,6 +51,7 @@ def run_in_child(
     poll_s: float = 0.25,
     output_cap_bytes: int = 16 << 20,
     on_notice: Callable[[str], None] | None = None,
+    env: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Run one backtest; return the child's result dict plus ``child_exit_code``, ``stdout_path``,
     ``stderr_path`` and ``wall_s``. At ``wall_limit_s`` real seconds the child writes a partial
@@ -59,7 +60,8 @@ def run_in_child(
     while the child runs (a progress display). ``python`` runs the child under another interpreter
     (see :mod:`cmi_sim.backtest.interpreter`). Bot output is capped at ``output_cap_bytes`` per
     stream (head and tail kept); the runtime's ``[cmi-sim]`` notices go to ``on_notice``
-    (default: this process's stderr).
+    (default: this process's stderr). ``env`` adds variables to the child's environment (the bot's
+    own settings).
 
     The child cannot outlive this process: it asks the kernel to kill it when its parent dies, and
     any exception here (Ctrl-C included) kills it before propagating.
@@ -77,9 +79,11 @@ def run_in_child(
         result_path.unlink()
     stdout_path, stderr_path = workdir / "bot.stdout", workdir / "bot.stderr"
     command, own_interpreter = child_command(python, config_path)
+    extra_env = env or {}
     env = child_env(with_package_root=own_interpreter)
     if not own_interpreter:  # another interpreter: cmi-sim's paths go after its own (boot.py)
         env = boot_env(env)
+    env = env | extra_env
     env["CMI_SIM_PARENT_PID"] = str(os.getpid())
     notice = on_notice or (lambda line: print(line, file=sys.stderr, flush=True))
     started = time.monotonic()
