@@ -43,7 +43,7 @@ _YIELD_EVERY = 1000  # ready-only iterations before the loop lets other green th
 class _VirtualSelector:
     """What ``BaseEventLoop._run_once`` asks of a selector, without file descriptors."""
 
-    def __init__(self, vloop: VirtualLoop) -> None:
+    def __init__(self) -> None:
         self._wake = gevent.event.Event()
         self._spins = 0
 
@@ -78,7 +78,7 @@ class VirtualEventLoop(asyncio.BaseEventLoop):
         if not isinstance(hub.loop, VirtualLoop):
             raise RuntimeError("VirtualEventLoop needs the backtest's virtual gevent loop")
         self._vloop: VirtualLoop = hub.loop
-        self._selector = _VirtualSelector(self._vloop)
+        self._selector = _VirtualSelector()
         self._clock_resolution = 1e-9
         self._signal_handlers: dict[int, Any] = {}
         _RunningLoops.install()

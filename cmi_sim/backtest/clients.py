@@ -147,7 +147,6 @@ def _route(transport: Any, method: str, url: str, headers: dict[str, str], body:
         raise
     if isinstance(reply, StreamReply):
         transport.n_streams += 1
-    transport.observe(method, url, reply)
     return reply
 
 

@@ -97,9 +97,6 @@ class InProcessTransport:
         self._instant_ns = -1
         self._instant_count = 0
 
-    def observe(self, method: str, url: str, reply: Reply | StreamReply) -> None:
-        """Called with every answer given to a client other than requests (a hook for monitors)."""
-
     # -- installing ------------------------------------------------------------------------------
     def install(self) -> None:
         transport = self
