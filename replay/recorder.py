@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import requests
-import sseclient
 
+from cmi_sim.client.sse import iter_events
 from cmi_sim.exchange.timestamps import parse_timestamp
 from replay.writer import RecordingWriter
 
@@ -232,7 +232,7 @@ class Recorder:
                     self.writer.gap(self.wall_ns(), "stream", "reconnect")
                 down, delay = False, self.backoff_s[0]
                 self.status.stream_connected = True
-                for event in sseclient.SSEClient(response).events():
+                for event in iter_events(response.iter_content(1024)):
                     if event.event == "order":
                         self._on_book(event.data)
                 if self._stop.is_set():

@@ -17,18 +17,12 @@ from cmi_sim.api import wire
 from cmi_sim.api.order_ids import OrderIdCodec
 from cmi_sim.api.order_request import BadRequest, parse_login, parse_order, shown
 from cmi_sim.api.paths import normalize_path
+from cmi_sim.api.reply import JSON_HEADERS, Reply
 from cmi_sim.api.streams import StreamHub, Subscription
 from cmi_sim.exchange import Exchange, parse_timestamp
 from cmi_sim.exchange.accounts import LoginAttempt
 
-JSON_HEADERS = (("Content-Type", "application/json; charset=utf-8"),)
 MAX_MESSAGE = 400  # characters of an error message: it may quote what the client sent, never at length
-
-
-class Reply(NamedTuple):
-    status: int
-    body: bytes
-    headers: tuple[tuple[str, str], ...] = JSON_HEADERS
 
 
 class TradePages(NamedTuple):
