@@ -27,6 +27,7 @@ from cmi_sim.simulation import Simulation
 
 KEEPALIVE_NS = 10_000_000_000  # as the live server: a comment every 10 s on an idle stream
 PROGRESS_EVERY_NS = 600_000_000_000  # the parent's progress bar is fed every 10 virtual minutes
+COMPACT_EVENTS = frozenset({"Fill", "OrderRejected", "TapePrint"})  # what backtest.metrics reads
 JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
 STREAM_HEADERS = {"Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache"}
 
@@ -95,6 +96,7 @@ class ExchangeWorld:
         self.data = self.simulation.data
         self.settle_at_end = bool(args.get("settle", True))
         self.events_path = Path(args["events_path"]) if args.get("events_path") else None
+        self.compact_events = args.get("events") == "compact"
         self.progress_path = Path(args["progress_path"]) if args.get("progress_path") else None
         self.final_pnl: dict[str, dict[str, float]] | None = None
         self._next_progress = 0  # virtual ns at which the progress file is next written
@@ -147,8 +149,11 @@ class ExchangeWorld:
     def result(self) -> dict[str, Any]:
         exchange = self.simulation.exchange
         if self.events_path is not None:
+            log = exchange.log
+            if self.compact_events:  # only what the summary reads: a sweep's runs stay light
+                log = [event for event in log if type(event).__name__ in COMPACT_EVENTS]
             with self.events_path.open("w") as out:
-                out.writelines(EventLineEncoder().lines(exchange.log))
+                out.writelines(EventLineEncoder().lines(log))
         accounts = exchange.accounts.usernames()
         traders = [name for name in accounts if name not in self.market_accounts]
         pnl = self.final_pnl if self.final_pnl is not None else {a: exchange.pnl(a) for a in exchange.ledger.accounts()}

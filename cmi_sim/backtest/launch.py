@@ -48,6 +48,9 @@ class BacktestOptions:
     watchdog_s: float = 30.0
     wall_limit_s: float = 3600.0
     bot_args: tuple[str, ...] = field(default_factory=tuple)
+    # "full": every exchange event in events.jsonl; "compact": only what the summary reads (fills,
+    # rejections, tape prints), for sweeps. Interim switch until issue 14's `events` option lands.
+    events: str = "full"
 
 
 @dataclass
@@ -131,7 +134,8 @@ def plan(options: BacktestOptions) -> tuple[Session, RunConfig, dict[str, Any], 
         seed=session.seed if options.seed is None else options.seed, latency_ms=options.latency_ms,
         watchdog_s=options.watchdog_s, run_to_end=True, cwd=str(Path.cwd()),
         world_args={"session": str(options.session), "seed": options.seed, "settle": end_ns == session.close_ns,
-                    "events_path": str(run_dir / "events.jsonl"), "progress_path": str(run_dir / "progress")},
+                    "events_path": str(run_dir / "events.jsonl"), "events": options.events,
+                    "progress_path": str(run_dir / "progress")},
     )
     return session, config, settings, run_dir
 
