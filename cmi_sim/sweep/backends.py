@@ -7,6 +7,7 @@ object store), never as paths: its workers may be other machines.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -57,7 +58,8 @@ class RayBackend:
                 if address:
                     ray.init(address=address, log_to_driver=False)
                 else:  # a local Ray for this sweep, stopped at the end
-                    ray.init(num_cpus=workers or os.cpu_count() or 1, include_dashboard=False, log_to_driver=False)
+                    ray.init(num_cpus=workers or os.cpu_count() or 1, include_dashboard=False, log_to_driver=False,
+                             logging_level=logging.WARNING)
                     self._started = True
             except (ConnectionError, RuntimeError, ValueError) as error:
                 raise BackendError(f"cannot start or reach Ray{' at ' + address if address else ''}: {error}") from None

@@ -21,7 +21,7 @@ JOURNAL = "runs.jsonl"
 RESULTS = "results.parquet"
 # Row columns in the order the table shows them; parameters come after `seed`, PnL per product at the end.
 LEADING = ["run_id", "split", "trial", "session", "seed"]
-FIGURES = ["status", "total_pnl", "score", "max_drawdown", "sharpe", "fills", "volume", "requests",
+FIGURES = ["status", "total_pnl", "score", "max_drawdown", "sharpe", "fills", "traded_volume", "requests",
            "rate_violations", "wall_s", "settled", "bot_outcome", "error"]
 RESERVED = set(LEADING) | set(FIGURES) | {"setting", "pnl", "files"}
 
@@ -101,6 +101,6 @@ def results_frame(rows: list[dict[str, Any]], param_names: list[str]):
         kinds = {type(value) for value in frame[name] if value is not None}
         if str in kinds and len(kinds) > 1:
             frame[name] = frame[name].map(lambda value: None if value is None else str(value))
-    for column in ("fills", "volume", "requests", "rate_violations"):
+    for column in ("fills", "traded_volume", "requests", "rate_violations"):
         frame[column] = frame[column].astype("Int64")
     return frame

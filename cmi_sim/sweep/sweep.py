@@ -217,12 +217,13 @@ def run_sweep(spec: SweepSpec, on_run: OnRun | None = None, on_start: Any = None
         frame["split"] = "search"
         ranking = rank(frame, names, spec.objective)
         holdout_ids: list[str] = []
-        chosen = ranking[ranking["broken"] == 0].head(spec.holdout_top)
-        best = {name: _plain(chosen.iloc[0][name]) for name in names} if len(chosen) else None
+        # to_dict keeps each column's type (a row of a mixed table would turn 5 into 5.0)
+        chosen = [{name: _plain(row[name]) for name in names}
+                  for row in ranking[ranking["broken"] == 0].head(spec.holdout_top).to_dict(orient="records")]
+        best = chosen[0] if chosen else None
         holdout_pairs = _holdout_pairs(spec)
-        if holdout_pairs and len(chosen):
-            for _, row in chosen.iterrows():
-                setting = {name: _plain(row[name]) for name in names}
+        if holdout_pairs:
+            for setting in chosen:
                 for label, seed in holdout_pairs:
                     task = task_for(setting, label, seed, "holdout")
                     holdout_ids.append(task.run_id)
@@ -273,11 +274,11 @@ def _holdout_table(frame, chosen, names: list[str], objective: str):
     import pandas as pd
 
     rows = []
-    for _, choice in chosen.iterrows():
+    for choice in chosen:
         mine = frame
         for name in names:
             mine = mine[mine[name] == choice[name]]
-        row = {name: _plain(choice[name]) for name in names}
+        row = dict(choice)
         for split, prefix in (("search", "in_sample"), ("holdout", "out_of_sample")):
             part = mine[mine["split"] == split]
             good = part[part["status"] == "ok"][objective].astype(float).tolist()

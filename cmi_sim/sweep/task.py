@@ -81,8 +81,11 @@ def _run(task: RunTask, scratch: Path) -> dict[str, Any]:
     summary, result = outcome.summary, outcome.result
     status = summary["status"]
     error = None
-    if status != "ok":
-        bot = result.get("bot") or {}
+    bot = result.get("bot") or {}
+    if status == "ok" and bot.get("outcome") == "exit" and bot.get("exit_code"):
+        status = "bot_exit"  # e.g. argparse refusing a value: in a sweep that setting is broken, not flat
+        error = _last_line(run_dir / "bot.stderr") or f"the bot exited with code {bot['exit_code']}"
+    elif status != "ok":
         error = (result.get("note") or bot.get("traceback") or (result.get("watchdog") or {}).get("message")
                  or result.get("traceback") or status)
         error = str(error).strip().splitlines()[-1] if str(error).strip() else status
@@ -91,7 +94,7 @@ def _run(task: RunTask, scratch: Path) -> dict[str, Any]:
         "settled": summary["settled"], "total_pnl": summary["total_pnl"], "pnl": summary["pnl"],
         "score": summary["score"], "max_drawdown": summary["max_drawdown"],
         "sharpe": _sharpe(run_dir / "equity.parquet", result), "fills": summary["fills"],
-        "volume": summary["volume"], "requests": summary["requests"],
+        "traded_volume": summary["volume"], "requests": summary["requests"],
         "rate_violations": summary["rate_violations"], "wall_s": outcome.timing["wall_s"],
     }
     names = ["run.json", "fills.parquet", "equity.parquet"] + (["events.jsonl"] if task.keep_events else [])
@@ -126,6 +129,13 @@ def _sharpe(equity_path: Path, result: dict[str, Any]) -> float:
     mean = sum(changes) / len(changes)
     spread = math.sqrt(sum((c - mean) ** 2 for c in changes) / len(changes))
     return round(mean / spread * math.sqrt(SHARPE_STEPS_PER_DAY), 6) if spread > 1e-12 else 0.0
+
+
+def _last_line(path: Path) -> str | None:
+    if not path.exists():
+        return None
+    lines = path.read_bytes()[-4096:].decode(errors="replace").strip().splitlines()
+    return lines[-1] if lines else None
 
 
 def _iso(text: str) -> str:
