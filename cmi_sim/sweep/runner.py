@@ -50,6 +50,14 @@ class Runner:
     def wait_some(self) -> None:
         """Block until at least one run in flight finishes; record each finished one."""
         finished, _ = wait(list(self._pending), return_when=FIRST_COMPLETED)
+        self._record(finished)
+
+    def salvage(self) -> None:
+        """After an interruption: keep the runs that finished meanwhile (not those cut short)."""
+        self._record([f for f in self._pending if f.done() and not f.cancelled() and f.exception() is None
+                      and f.result().get("status") not in ("worker_error", "child_died")])
+
+    def _record(self, finished) -> None:
         for future in finished:
             task = self._pending.pop(future)
             self._in_flight.discard(task.run_id)

@@ -232,6 +232,8 @@ def run_sweep(spec: SweepSpec, on_run: OnRun | None = None, on_start: Any = None
         interrupted = False
     finally:
         backend.close(cancel=interrupted)
+        if interrupted:
+            runner.salvage()
     return _finish(spec, out, store, names, search_ids, holdout_ids, ranking, chosen, best, runner)
 
 

@@ -1,0 +1,77 @@
+"""Throughput of `cmi-sim sweep` (issue 17's targets: 8 runs on 2 workers at >= 1.7x the throughput of 1
+worker on the 2-core machine; the sweep's own cost per run under 10% of a single backtest's time).
+
+Measured in the same run: the same 8 backtests (quoter, synthetic session, one virtual hour, widths 2-9)
+one after another through the plain library call `run_backtest` (the baseline), then as a sweep with 1
+worker, then with 2. The sweep's overhead per run is (1-worker sweep - baseline) / 8, against the
+baseline's time per run. Runs are light (compact events) in the baseline too, as in the sweep.
+
+The machine is shared, so each stage's CPU seconds (this process and every process it waited for: the
+backtest children, the pool's workers) are printed too: the overhead in CPU time does not depend on how
+busy the other tenants keep the cores.
+
+Run: python -m pytest benchmarks/test_bench_sweep.py -s
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import time
+from pathlib import Path
+
+from cmi_sim.backtest.launch import BacktestOptions, run_backtest
+from cmi_sim.sweep import SweepSpec, parse_params, run_sweep
+
+REPO = Path(__file__).resolve().parents[1]
+QUOTER = REPO / "bots" / "quoter.py"
+WIDTHS = list(range(2, 10))
+UNTIL = "1h"
+
+
+def _cpu_s() -> float:
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _measured(stage):
+    cpu, started = _cpu_s(), time.perf_counter()
+    stage()
+    return time.perf_counter() - started, _cpu_s() - cpu
+
+
+def _baseline(out: Path) -> None:
+    for width in WIDTHS:
+        outcome = run_backtest(BacktestOptions(bot=QUOTER, session="synthetic", seed=1, until=UNTIL, events="compact",
+                                               out=out / str(width), bot_args=("--width", str(width))))
+        assert outcome.summary["status"] == "ok"
+
+
+def _sweep(out: Path, workers: int) -> None:
+    spec = SweepSpec(bot=QUOTER, out=out, params=parse_params([f"width={','.join(map(str, WIDTHS))}"]), seeds=(1,),
+                     sessions=("synthetic",), until=UNTIL, workers=workers)
+    outcome = run_sweep(spec)
+    assert outcome.ran == len(WIDTHS) and outcome.broken == 0
+
+
+def test_sweep_throughput_and_overhead(benchmark, tmp_path):
+    def run():
+        plain = _measured(lambda: _baseline(tmp_path / "plain"))
+        one = _measured(lambda: _sweep(tmp_path / "one", workers=1))
+        two = _measured(lambda: _sweep(tmp_path / "two", workers=2))
+        return plain, one, two
+
+    (plain, plain_cpu), (one, one_cpu), (two, two_cpu) = benchmark.pedantic(run, rounds=1, iterations=1)
+    runs = len(WIDTHS)
+    overhead, overhead_cpu = (one - plain) / runs, (one_cpu - plain_cpu) / runs
+    benchmark.extra_info.update(plain_s=plain, one_worker_s=one, two_workers_s=two, plain_cpu_s=plain_cpu,
+                                one_worker_cpu_s=one_cpu, two_workers_cpu_s=two_cpu, cores=os.cpu_count(),
+                                load=os.getloadavg()[0])
+    print(f"\n{runs} quoter runs of {UNTIL} on the synthetic session, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")
+    print(f"  plain run_backtest one after another: {plain:6.1f} s wall, {plain_cpu:6.1f} s CPU "
+          f"({plain / runs:.2f} s, {plain_cpu / runs:.2f} s CPU per run)")
+    print(f"  sweep, 1 worker:                      {one:6.1f} s wall, {one_cpu:6.1f} s CPU -> overhead per run "
+          f"{overhead:+.2f} s = {overhead / (plain / runs):+.1%} of a run (CPU: {overhead_cpu:+.2f} s = "
+          f"{overhead_cpu / (plain_cpu / runs):+.1%})")
+    print(f"  sweep, 2 workers:                     {two:6.1f} s wall, {two_cpu:6.1f} s CPU -> "
+          f"{one / two:.2f}x the 1-worker throughput")
