@@ -55,7 +55,7 @@ class Runner:
     def salvage(self) -> None:
         """After an interruption: keep the runs that finished meanwhile (not those cut short)."""
         self._record([f for f in self._pending if f.done() and not f.cancelled() and f.exception() is None
-                      and f.result().get("status") not in ("worker_error", "child_died")])
+                      and f.result().get("status") == "ok"])
 
     def _record(self, finished) -> None:
         for future in finished:

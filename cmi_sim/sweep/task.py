@@ -24,7 +24,7 @@ SHARPE_STEP_NS = 300_000_000_000  # the equity curve sampled every 5 virtual min
 SHARPE_STEPS_PER_DAY = 288
 STDERR_TAIL = 64 * 1024
 # Runs that broke for reasons outside the bot (killed worker, wall-clock limit): tried again on a re-run.
-RETRIED_STATUSES = frozenset({"worker_error", "wall_limit", "child_died"})
+RETRIED_STATUSES = frozenset({"worker_error", "wall_limit", "child_died", "cut_short"})
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,10 @@ def _run(task: RunTask, scratch: Path) -> dict[str, Any]:
     status = summary["status"]
     error = None
     bot = result.get("bot") or {}
-    if status == "ok" and bot.get("outcome") == "exit" and bot.get("exit_code"):
+    if status == "ok" and result.get("virtual_end") != outcome.settings["until"]:
+        status = "cut_short"  # stopped before its end (an interrupted sweep): never kept as a result
+        error = f"the run stopped at {result.get('virtual_end')}, before {outcome.settings['until']}"
+    elif status == "ok" and bot.get("outcome") == "exit" and bot.get("exit_code"):
         status = "bot_exit"  # e.g. argparse refusing a value: in a sweep that setting is broken, not flat
         error = _last_line(run_dir / "bot.stderr") or f"the bot exited with code {bot['exit_code']}"
     elif status != "ok":
