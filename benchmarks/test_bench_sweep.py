@@ -51,7 +51,7 @@ def _sweep(out: Path, workers: int) -> None:
     spec = SweepSpec(bot=QUOTER, out=out, params=parse_params([f"width={','.join(map(str, WIDTHS))}"]), seeds=(1,),
                      sessions=("synthetic",), until=UNTIL, workers=workers)
     outcome = run_sweep(spec)
-    assert outcome.ran == len(WIDTHS) and outcome.broken == 0
+    assert outcome.ran == len(WIDTHS) and outcome.broken == 0, outcome.results[["status", "error"]].to_dict("records")
 
 
 def test_sweep_throughput_and_overhead(benchmark, tmp_path):

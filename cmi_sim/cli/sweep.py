@@ -10,6 +10,7 @@ from cmi_sim.cli.errors import user_error
 
 EXIT_RUNS_BROKEN = 3
 EXIT_INTERRUPTED = 130
+SHOWN_REUSED = 10
 
 
 def sweep(
@@ -77,11 +78,17 @@ def sweep(
     def started(workers: int) -> None:
         typer.echo(f"sweep: {spec.search} search of {bot} on {backend} with {workers} worker(s), into {out}")
 
+    reused_shown = [0]
+
     def finished(row: dict, reused: bool) -> None:
         setting = " ".join(f"{k}={v}" for k, v in (row.get("setting") or {}).items())
         where = f"{row.get('session')} seed {row.get('seed')}"
-        if reused:
-            typer.echo(f"  done before  {setting} {where}: {row['status']}")
+        if reused:  # a resumed sweep names a few of the runs it skips, then counts them at the end
+            reused_shown[0] += 1
+            if reused_shown[0] <= SHOWN_REUSED:
+                typer.echo(f"  done before  {setting} {where}: {row['status']}")
+            elif reused_shown[0] == SHOWN_REUSED + 1:
+                typer.echo("  ... (more runs done before)")
             return
         figure = f"total_pnl {row['total_pnl']:,.2f}" if row.get("total_pnl") is not None else row.get("error") or ""
         typer.echo(f"  ran          {setting} {where}: {row['status']} {figure} ({row.get('wall_s') or 0:.1f} s)")
