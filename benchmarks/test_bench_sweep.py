@@ -67,7 +67,8 @@ def test_sweep_throughput_and_overhead(benchmark, tmp_path):
     benchmark.extra_info.update(plain_s=plain, one_worker_s=one, two_workers_s=two, plain_cpu_s=plain_cpu,
                                 one_worker_cpu_s=one_cpu, two_workers_cpu_s=two_cpu, cores=os.cpu_count(),
                                 load=os.getloadavg()[0])
-    print(f"\n{runs} quoter runs of {UNTIL} on the synthetic session, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")
+    print(f"\n{runs} quoter runs of {UNTIL} on the synthetic session, {os.cpu_count()} cores, "
+          f"load {os.getloadavg()[0]:.1f}")
     print(f"  plain run_backtest one after another: {plain:6.1f} s wall, {plain_cpu:6.1f} s CPU "
           f"({plain / runs:.2f} s, {plain_cpu / runs:.2f} s CPU per run)")
     print(f"  sweep, 1 worker:                      {one:6.1f} s wall, {one_cpu:6.1f} s CPU -> overhead per run "

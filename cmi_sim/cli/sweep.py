@@ -109,7 +109,8 @@ def sweep(
             typer.echo(f"held out: {setting}: {spec.objective} mean {row['out_of_sample_mean']:,.2f} "
                        f"(worst {row['out_of_sample_worst']:,.2f}, {row['out_of_sample_runs']} runs) against "
                        f"{row['in_sample_mean']:,.2f} in the search")
-    typer.echo(f"{outcome.ran} run(s) ran, {outcome.reused} done before; results in {outcome.directory / 'results.parquet'}")
+    typer.echo(f"{outcome.ran} run(s) ran, {outcome.reused} done before; results in "
+               f"{outcome.directory / 'results.parquet'}")
     if outcome.broken:
         typer.echo(f"cmi-sim: {outcome.broken} run(s) broke; see the status and error columns of results.parquet "
                    f"and runs/<run_id>/bot.stderr", err=True)

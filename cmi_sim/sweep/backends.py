@@ -11,7 +11,6 @@ import logging
 import multiprocessing
 import os
 from concurrent.futures import Future, ProcessPoolExecutor
-from pathlib import Path
 from typing import Any
 
 from cmi_sim.sweep.bundle import Bundle
@@ -87,8 +86,8 @@ class RayBackend:
             self._ray.shutdown()
 
 
-def make_backend(name: str, workers: int | None, address: str | None, bot: Path,
-                 bot_bundle: tuple[Bundle, str] | None, sessions: dict[str, tuple[Bundle, str]]):
+def make_backend(name: str, workers: int | None, address: str | None, bot_bundle: tuple[Bundle, str] | None,
+                 sessions: dict[str, tuple[Bundle, str]]):
     if name == "local":
         return LocalBackend(workers or os.cpu_count() or 1)
     if name == "ray":

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from typing import Any, Callable
 
 from cmi_sim.sweep.store import SweepStore
 from cmi_sim.sweep.task import RunTask
 
+TABLE_EVERY_S = 5.0  # results.parquet is rewritten at most this often while runs finish (and at the end)
 OnRun = Callable[[dict[str, Any], bool], None]  # (row, reused)
 
 
@@ -24,6 +26,7 @@ class Runner:
         self.reused = 0
         self._seen: dict[str, None] = {}  # run ids planned so far, in order
         self.param_names = param_names or []
+        self._table_written = float("-inf")
 
     @property
     def in_flight(self) -> int:
@@ -69,7 +72,10 @@ class Runner:
             row.update(setting=task.setting, seed=task.seed, session=self.labels.get(task.session, task.session),
                        split=task.split, trial=task.trial)
             row = self.store.record(row)
-            self.store.write_results(list(self._seen), self.param_names)  # a table of what is done so far
+            now = time.monotonic()
+            if now - self._table_written >= TABLE_EVERY_S:  # the journal has it already; the table follows
+                self.store.write_results(list(self._seen), self.param_names)
+                self._table_written = now
             self.ran += 1
             if self.on_run is not None:
                 self.on_run(row, False)

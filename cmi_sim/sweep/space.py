@@ -109,7 +109,7 @@ def _linear_range(name: str, spec: str) -> Param:
     if count > MAX_RANGE_VALUES:
         raise ValueError(f"the range has {count} values (at most {MAX_RANGE_VALUES})")
     integer = all(isinstance(n, int) for n in (start, stop, step))
-    values = tuple(start + i * step if integer else _tidy(start + i * step) for i in range(count))
+    values = tuple(start + i * step if integer else tidy(start + i * step) for i in range(count))
     return Param(name, "linear", values, integer=integer)
 
 
@@ -136,10 +136,10 @@ def _log_range(name: str, spec: str) -> Param:
 def _round_log(value: float, integer: bool, low: float, high: float) -> Value:
     if integer:
         return int(min(high, max(low, round(value))))
-    return _tidy(min(high, max(low, value)))
+    return tidy(min(high, max(low, value)))
 
 
-def _tidy(value: float) -> float:
+def tidy(value: float) -> float:
     """Six significant digits: 0.30000000000000004 prints, hashes and sorts as 0.3."""
     return float(f"{value:.6g}")
 

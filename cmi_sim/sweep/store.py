@@ -2,7 +2,7 @@
 
     runs.jsonl        the journal: one line per finished run, appended and flushed as it finishes
     runs/<run id>/    run.json, fills.parquet, equity.parquet (and the bot's stderr when it wrote any)
-    results.parquet   this sweep's runs, one row each (rewritten after every run)
+    results.parquet   this sweep's runs, one row each (rewritten as runs finish, at most every 5 s)
 
 The journal is the truth: an interrupted sweep loses only the runs still in flight, and a run whose id is
 in the journal is not run again (unless it broke for a reason outside the bot: see RETRIED_STATUSES).

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -165,7 +164,8 @@ def run_sweep(spec: SweepSpec, on_run: OnRun | None = None, on_start: Any = None
 
     def task_for(setting: dict[str, Value], label: str, seed: int, split: str, trial: int | None = None) -> RunTask:
         session = sessions[label]
-        bot_args, env, entry = spec.delivery.bot_args(setting), spec.delivery.env(setting), spec.delivery.entry_call(setting)
+        delivery = spec.delivery
+        bot_args, env, entry = delivery.bot_args(setting), delivery.env(setting), delivery.entry_call(setting)
         run_id = _digest({"cmi_sim": __version__, "bot": bot.digest, "bot_file": bot_name, "session": session.digest,
                           "seed": seed, "end_ns": session.end_ns, "latency_ms": spec.latency_ms,
                           "bot_args": bot_args, "env": env, "entry": entry})
@@ -181,7 +181,7 @@ def run_sweep(spec: SweepSpec, on_run: OnRun | None = None, on_start: Any = None
     from cmi_sim.sweep.backends import BackendError, make_backend
 
     try:
-        backend = make_backend(spec.backend, spec.workers, spec.address, spec.bot, (bot, bot_name),
+        backend = make_backend(spec.backend, spec.workers, spec.address, (bot, bot_name),
                                {s.key: s.bundle for s in sessions.values() if s.bundle is not None})
     except BackendError as error:
         raise SweepError(str(error)) from None
@@ -291,6 +291,3 @@ def _holdout_table(frame, chosen, names: list[str], objective: str):
         rows.append(row)
     return pd.DataFrame.from_records(rows)
 
-
-def default_workers() -> int:
-    return os.cpu_count() or 1

@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from cmi_sim.sweep.ranking import robust_value
 from cmi_sim.sweep.runner import Runner
-from cmi_sim.sweep.space import Param, Value, _tidy
+from cmi_sim.sweep.space import Param, Value, tidy
 
 STORAGE = "optuna.db"
 
@@ -47,7 +47,7 @@ def distributions(params: tuple[Param, ...]) -> dict[str, Any]:
 
 
 def _setting(params: tuple[Param, ...], raw: dict[str, Any]) -> dict[str, Value]:
-    return {p.name: (_tidy(raw[p.name]) if isinstance(raw[p.name], float) else raw[p.name]) for p in params}
+    return {p.name: (tidy(raw[p.name]) if isinstance(raw[p.name], float) else raw[p.name]) for p in params}
 
 
 def open_study(directory: Path, name: str, seed: int):

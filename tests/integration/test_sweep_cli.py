@@ -18,6 +18,7 @@ from cmi_sim.sweep import Delivery, SweepSpec, parse_params, run_sweep
 REPO = Path(__file__).resolve().parents[2]
 QUOTER = REPO / "bots" / "quoter.py"
 ECHO = Path(__file__).resolve().parent / "sweep_bots" / "echo_params.py"
+pytestmark = pytest.mark.slow  # each test runs several backtests
 ACCEPTANCE = ["--param", "width=3,6", "--seeds", "1,2", "--session", "synthetic", "--until", "30m", "--workers", "2"]
 
 
@@ -159,6 +160,18 @@ def test_values_reach_the_bot_through_a_template_the_environment_or_an_entry_cal
     assert "ECHO_WIDTH" not in os.environ
     _, echoes = echo_sweep(tmp_path, "entry", ["width=3,6"], Delivery(mode="entry", entry="EchoBot.run(volume=5)"))
     assert echoes[(6,)] == {"entry": {"volume": 5, "width": 6}}
+
+
+def test_a_random_search_draws_its_settings_from_the_space_with_its_seed(tmp_path: Path) -> None:
+    outcome, echoes = echo_sweep(tmp_path, "random", ["a=1:50:1", "b=log:1.0:100.0:3"], Delivery(),
+                                 search="random", trials=3, search_seed=5)
+    assert outcome.ran == 3 and len(echoes) == 3
+    assert all(1 <= a <= 50 and 1.0 <= b <= 100.0 for a, b in echoes)
+    for (a, b), echo in echoes.items():
+        assert echo["argv"] == ["--a", str(a), "--b", str(b)]
+    again, _ = echo_sweep(tmp_path, "random", ["a=1:50:1", "b=log:1.0:100.0:3"], Delivery(),
+                          search="random", trials=3, search_seed=5)
+    assert (again.ran, again.reused) == (0, 3)  # the same seed draws the same settings: nothing to run
 
 
 def test_a_broken_run_is_reported_with_a_non_zero_exit(tmp_path: Path, clean_env) -> None:
