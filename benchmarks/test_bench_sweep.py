@@ -2,8 +2,8 @@
 worker on the 2-core machine; the sweep's own cost per run under 10% of a single backtest's time).
 
 Measured in the same run: the same 8 backtests (quoter, synthetic session, one virtual hour, widths 2-9)
-one after another through the plain library call `run_backtest` (the baseline), then as a sweep with 1
-worker, then with 2. The sweep's overhead per run is (1-worker sweep - baseline) / 8, against the
+one after another through the plain library call `run_backtest` (the baseline), then as sweeps with 1, 2,
+2 and 1 workers (each figure the mean of its two). The sweep's overhead per run is (1-worker sweep - baseline) / 8, against the
 baseline's time per run. Runs are light (compact events) in the baseline too, as in the sweep.
 
 The machine is shared, so each stage's CPU seconds (this process and every process it waited for: the
@@ -20,6 +20,8 @@ import resource
 import time
 from pathlib import Path
 
+import pytest
+
 from cmi_sim.backtest.launch import BacktestOptions, run_backtest
 from cmi_sim.sweep import SweepSpec, parse_params, run_sweep
 
@@ -35,9 +37,11 @@ def _cpu_s() -> float:
 
 
 def _measured(stage):
+    """(wall s, CPU s, and for a sweep the mean number of runs in flight: the runs' wall time / the sweep's)."""
     cpu, started = _cpu_s(), time.perf_counter()
-    stage()
-    return time.perf_counter() - started, _cpu_s() - cpu
+    runs_wall = stage()
+    wall = time.perf_counter() - started
+    return wall, _cpu_s() - cpu, (runs_wall or 0.0) / wall
 
 
 def _baseline(out: Path) -> None:
@@ -52,16 +56,21 @@ def _sweep(out: Path, workers: int) -> None:
                      sessions=("synthetic",), until=UNTIL, workers=workers)
     outcome = run_sweep(spec)
     assert outcome.ran == len(WIDTHS) and outcome.broken == 0, outcome.results[["status", "error"]].to_dict("records")
+    return float(outcome.results["wall_s"].sum())
 
 
+@pytest.mark.timeout(2400)  # 40 backtests; on the shared machine that can take a while
 def test_sweep_throughput_and_overhead(benchmark, tmp_path):
     def run():
         plain = _measured(lambda: _baseline(tmp_path / "plain"))
-        one = _measured(lambda: _sweep(tmp_path / "one", workers=1))
-        two = _measured(lambda: _sweep(tmp_path / "two", workers=2))
-        return plain, one, two
+        # one, two, two, one: a load that drifts during the benchmark weighs on both alike
+        stages = [(workers, _measured(lambda: _sweep(tmp_path / f"{workers}-{i}", workers=workers)))
+                  for i, workers in enumerate((1, 2, 2, 1))]
+        one = [sum(m[k] for w, m in stages if w == 1) / 2 for k in (0, 1)]
+        two = [sum(m[k] for w, m in stages if w == 2) / 2 for k in (0, 1)]
+        return plain, one, two, stages
 
-    (plain, plain_cpu), (one, one_cpu), (two, two_cpu) = benchmark.pedantic(run, rounds=1, iterations=1)
+    (plain, plain_cpu, _), (one, one_cpu), (two, two_cpu), stages = benchmark.pedantic(run, rounds=1, iterations=1)
     runs = len(WIDTHS)
     overhead, overhead_cpu = (one - plain) / runs, (one_cpu - plain_cpu) / runs
     benchmark.extra_info.update(plain_s=plain, one_worker_s=one, two_workers_s=two, plain_cpu_s=plain_cpu,
@@ -76,3 +85,7 @@ def test_sweep_throughput_and_overhead(benchmark, tmp_path):
           f"{overhead_cpu / (plain_cpu / runs):+.1%})")
     print(f"  sweep, 2 workers:                     {two:6.1f} s wall, {two_cpu:6.1f} s CPU -> "
           f"{one / two:.2f}x the 1-worker throughput")
+    print("  stages (workers: wall s, CPU s, runs in flight on average): "
+          + "; ".join(f"{w}: {m[0]:.1f}, {m[1]:.1f}, {m[2]:.2f}" for w, m in stages))
+    print("  (the CPU seconds per wall second the host gave: "
+          + ", ".join(f"{w} worker(s) {m[1] / m[0]:.2f}" for w, m in stages) + f"; plain {plain_cpu / plain:.2f})")

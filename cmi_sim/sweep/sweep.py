@@ -212,7 +212,7 @@ def run_sweep(spec: SweepSpec, on_run: OnRun | None = None, on_start: Any = None
                     search_ids.append(task.run_id)
                     runner.start(task)
             runner.drain()
-        search_ids = list(dict.fromkeys(search_ids))
+        search_ids = [i for i in dict.fromkeys(search_ids) if i in store.rows]  # (a failed trial may lack some)
         frame = results_frame([store.rows[i] for i in search_ids], names)
         frame["split"] = "search"
         ranking = rank(frame, names, spec.objective)
@@ -246,7 +246,7 @@ def _finish(spec: SweepSpec, out: Path, store: SweepStore, names: list[str], sea
             holdout_ids: list[str], ranking, chosen, best, runner: Runner) -> SweepOutcome:
     from cmi_sim.sweep.plots import write_plots
 
-    all_ids = list(dict.fromkeys(search_ids + holdout_ids))
+    all_ids = [i for i in dict.fromkeys(search_ids + holdout_ids) if i in store.rows]
     frame = results_frame([store.rows[i] for i in all_ids], names)
     splits = {**{i: "holdout" for i in holdout_ids}, **{i: "search" for i in search_ids}}
     frame["split"] = frame["run_id"].map(splits)
