@@ -2,9 +2,9 @@
 worker on the 2-core machine; the sweep's own cost per run under 10% of a single backtest's time).
 
 Measured in the same run: the same 8 backtests (quoter, synthetic session, one virtual hour, widths 2-9)
-one after another through the plain library call `run_backtest` (the baseline), then as sweeps with 1, 2,
+one after another through the plain library calls `build_spec` and `run` (the baseline), then as sweeps with 1, 2,
 2 and 1 workers (each figure the mean of its two). The sweep's overhead per run is (1-worker sweep - baseline) / 8, against the
-baseline's time per run. Runs are light (compact events) in the baseline too, as in the sweep.
+baseline's time per run. Runs are light (no event log) in the baseline too, as in the sweep.
 
 The machine is shared, so each stage's CPU seconds (this process and every process it waited for: the
 backtest children, the pool's workers) are printed too: the overhead in CPU time does not depend on how
@@ -22,7 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from cmi_sim.backtest.launch import BacktestOptions, run_backtest
+from cmi_sim.backtest.launch import run as run_backtest
+from cmi_sim.backtest.plan import build_spec
 from cmi_sim.sweep import SweepSpec, parse_params, run_sweep
 
 REPO = Path(__file__).resolve().parents[1]
@@ -46,9 +47,9 @@ def _measured(stage):
 
 def _baseline(out: Path) -> None:
     for width in WIDTHS:
-        outcome = run_backtest(BacktestOptions(bot=QUOTER, session="synthetic", seed=1, until=UNTIL, events="compact",
-                                               out=out / str(width), bot_args=("--width", str(width))))
-        assert outcome.summary["status"] == "ok"
+        result = run_backtest(build_spec(QUOTER, session="synthetic", seed=1, until=UNTIL, events="none",
+                                         args=("--width", str(width))), out=out / str(width))
+        assert result.ok
 
 
 def _sweep(out: Path, workers: int) -> None:
@@ -78,7 +79,7 @@ def test_sweep_throughput_and_overhead(benchmark, tmp_path):
                                 load=os.getloadavg()[0])
     print(f"\n{runs} quoter runs of {UNTIL} on the synthetic session, {os.cpu_count()} cores, "
           f"load {os.getloadavg()[0]:.1f}")
-    print(f"  plain run_backtest one after another: {plain:6.1f} s wall, {plain_cpu:6.1f} s CPU "
+    print(f"  plain build_spec + run, one by one:   {plain:6.1f} s wall, {plain_cpu:6.1f} s CPU "
           f"({plain / runs:.2f} s, {plain_cpu / runs:.2f} s CPU per run)")
     print(f"  sweep, 1 worker:                      {one:6.1f} s wall, {one_cpu:6.1f} s CPU -> overhead per run "
           f"{overhead:+.2f} s = {overhead / (plain / runs):+.1%} of a run (CPU: {overhead_cpu:+.2f} s = "

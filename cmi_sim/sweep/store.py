@@ -22,7 +22,7 @@ RESULTS = "results.parquet"
 # Row columns in the order the table shows them; parameters come after `seed`, PnL per product at the end.
 LEADING = ["run_id", "split", "trial", "session", "seed"]
 FIGURES = ["status", "total_pnl", "score", "max_drawdown", "sharpe", "fills", "traded_volume", "requests",
-           "rate_violations", "wall_s", "settled", "bot_outcome", "error"]
+           "rate_violations", "wall_s", "settled", "bot_outcome", "error", "spec_id"]
 RESERVED = set(LEADING) | set(FIGURES) | {"setting", "pnl", "files"}
 
 

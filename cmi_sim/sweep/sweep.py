@@ -131,19 +131,19 @@ def _holdout_pairs(spec: SweepSpec) -> list[tuple[str, int]]:
 
 
 def _resolve_sessions(spec: SweepSpec) -> dict[str, _Session]:
-    from cmi_sim.backtest.launch import BacktestError, parse_until
-    from cmi_sim.sessions import SessionError, list_builtin_sessions, load_session
+    from cmi_sim.backtest.plan import ConfigError, load_checked_session, parse_until
+    from cmi_sim.sessions import list_builtin_sessions
 
     builtin = set(list_builtin_sessions())
     resolved: dict[str, _Session] = {}
     for label in dict.fromkeys((*spec.sessions, *spec.holdout_sessions)):
         try:
-            session = load_session(label)
+            session = load_checked_session(label, None)
             end_ns = session.close_ns if spec.until is None else parse_until(spec.until, session)
             if not session.open_ns < end_ns <= session.close_ns:
                 raise SweepError(f"--until must fall within {label}'s trading hours")
             bundle = session_bundle(session.path)
-        except (BacktestError, SessionError, BundleError) as error:
+        except (ConfigError, BundleError) as error:
             raise SweepError(str(error)) from None
         key = label if label in builtin else str(Path(label).resolve())
         resolved[label] = _Session(key, label, bundle[0].digest, end_ns, None if label in builtin else bundle)

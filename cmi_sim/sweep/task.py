@@ -1,27 +1,23 @@
 """One run of a sweep, on whichever worker takes it: the task (a picklable value) and its execution.
 
-A worker runs the ordinary backtest (`run_backtest`) in a scratch directory, then returns the row of
-figures and the run's small files as bytes (run.json, fills.parquet, equity.parquet, the bot's stderr);
+A worker runs the ordinary backtest (`build_spec` and `run`, the run model) in a scratch directory, with
+no event log, then returns the row of figures and the run's small files as bytes (run.json, fills.parquet, equity.parquet, the bot's stderr);
 the process that drives the sweep writes them. Local and Ray workers run this same code.
 """
 
 from __future__ import annotations
 
-import math
-import os
+import json
 import shutil
 import tempfile
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from cmi_sim import __version__
 from cmi_sim.sweep.space import Value
 
-SHARPE_STEP_NS = 300_000_000_000  # the equity curve sampled every 5 virtual minutes
-SHARPE_STEPS_PER_DAY = 288
 STDERR_TAIL = 64 * 1024
 # Runs that broke for reasons outside the bot (killed worker, wall-clock limit): tried again on a re-run.
 RETRIED_STATUSES = frozenset({"worker_error", "wall_limit", "child_died", "cut_short"})
@@ -66,39 +62,31 @@ def execute(task: RunTask) -> dict[str, Any]:
 
 
 def _run(task: RunTask, scratch: Path) -> dict[str, Any]:
-    from cmi_sim.backtest.launch import BacktestOptions, run_backtest
+    from cmi_sim.backtest.launch import run
+    from cmi_sim.backtest.plan import build_spec
 
     run_dir, cwd = scratch / "run", scratch / "cwd"
     cwd.mkdir()
-    options = BacktestOptions(bot=Path(task.bot), session=task.session, seed=task.seed, out=run_dir,
-                              entry=task.entry, until=task.until, latency_ms=task.latency_ms,
-                              watchdog_s=task.watchdog_s, wall_limit_s=task.wall_limit_s, bot_args=task.bot_args,
-                              events="full" if task.keep_events else "compact")
-    # The bot's environment and working directory come from this process: a worker runs one task at a
-    # time, so setting them here for the run is safe (and parallel runs never share a directory).
-    with _environment(task.env), _working_directory(cwd):
-        outcome = run_backtest(options)
-    summary, result = outcome.summary, outcome.result
-    status = summary["status"]
-    error = None
-    bot = result.get("bot") or {}
-    if status == "ok" and result.get("virtual_end") != outcome.settings["until"]:
+    # Each run works in an empty directory of its own: parallel runs never share files.
+    spec = build_spec(Path(task.bot), session=task.session, seed=task.seed, args=task.bot_args, entry=task.entry,
+                      until=task.until, events="full" if task.keep_events else "none", latency_ms=task.latency_ms,
+                      watchdog_s=task.watchdog_s, wall_limit_s=task.wall_limit_s, env=task.env, cwd=cwd)
+    result = run(spec, out=run_dir)
+    summary = result.summary
+    status, error = "ok", None
+    if not result.ok:
+        first = result.errors[0]  # the most decisive
+        status, error = first.kind, first.message
+    elif summary.get("virtual_end") != spec.end:
         status = "cut_short"  # stopped before its end (an interrupted sweep): never kept as a result
-        error = f"the run stopped at {result.get('virtual_end')}, before {outcome.settings['until']}"
-    elif status == "ok" and bot.get("outcome") == "exit" and bot.get("exit_code"):
-        status = "bot_exit"  # e.g. argparse refusing a value: in a sweep that setting is broken, not flat
-        error = _last_line(run_dir / "bot.stderr") or f"the bot exited with code {bot['exit_code']}"
-    elif status != "ok":
-        error = (result.get("note") or bot.get("traceback") or (result.get("watchdog") or {}).get("message")
-                 or result.get("traceback") or status)
-        error = str(error).strip().splitlines()[-1] if str(error).strip() else status
+        error = f"the run stopped at {summary.get('virtual_end')}, before {spec.end}"
     row = {
-        "run_id": task.run_id, "status": status, "error": error, "bot_outcome": summary.get("bot_outcome"),
-        "settled": summary["settled"], "total_pnl": summary["total_pnl"], "pnl": summary["pnl"],
-        "score": summary["score"], "max_drawdown": summary["max_drawdown"],
-        "sharpe": _sharpe(run_dir / "equity.parquet", result), "fills": summary["fills"],
-        "traded_volume": summary["volume"], "requests": summary["requests"],
-        "rate_violations": summary["rate_violations"], "wall_s": outcome.timing["wall_s"],
+        "run_id": task.run_id, "spec_id": result.id, "status": status, "error": error,
+        "bot_outcome": summary.get("bot_outcome"), "settled": summary["settled"],
+        "total_pnl": summary["total_pnl"], "pnl": summary["pnl"], "score": _score(run_dir, summary),
+        "max_drawdown": summary["max_drawdown"], "sharpe": summary.get("sharpe") or 0.0,
+        "fills": summary["fills"], "traded_volume": summary["volume"], "requests": summary["requests"],
+        "rate_violations": summary["rate_violations"], "wall_s": result.timing["wall_s"],
     }
     names = ["run.json", "fills.parquet", "equity.parquet"] + (["events.jsonl"] if task.keep_events else [])
     files = {name: (run_dir / name).read_bytes() for name in names if (run_dir / name).exists()}
@@ -109,63 +97,17 @@ def _run(task: RunTask, scratch: Path) -> dict[str, Any]:
     return row
 
 
-def _sharpe(equity_path: Path, result: dict[str, Any]) -> float:
-    """Mean over standard deviation of the mark-to-market PnL's change per 5 virtual minutes, scaled to
-    a day (x sqrt(288)); 0 when the PnL never moved."""
-    import pandas as pd
+def _score(run_dir: Path, summary: dict[str, Any]) -> float:
+    """The competition score. The run model scores bots that compete with each other (an arena); a
+    sweep's lone bot is scored, as `cmi-sim backtest` did before, among every account that traded in the
+    run (the market's included), from the child's result."""
+    if summary.get("score") is not None:
+        return float(summary["score"])
+    from cmi_sim.exchange import competition_score
 
-    from cmi_sim.backtest.config import parse_start_ns
-
-    if not equity_path.exists() or not result.get("virtual_start") or not result.get("virtual_end"):
-        return 0.0
-    start = parse_start_ns(_iso(result["virtual_start"]))
-    end = parse_start_ns(_iso(result["virtual_end"]))
-    equity = pd.read_parquet(equity_path, columns=["ts", "equity"])
-    if len(equity) == 0 or end - start < 2 * SHARPE_STEP_NS:
-        return 0.0
-    grid = list(range(start, end + 1, SHARPE_STEP_NS))
-    if grid[-1] != end:
-        grid.append(end)
-    ts, values = equity["ts"].to_numpy(), equity["equity"].to_numpy()
-    sampled = [0.0 if i == 0 else float(values[i - 1]) for i in ts.searchsorted(grid, side="right")]
-    changes = [b - a for a, b in zip(sampled, sampled[1:])]
-    mean = sum(changes) / len(changes)
-    spread = math.sqrt(sum((c - mean) ** 2 for c in changes) / len(changes))
-    return round(mean / spread * math.sqrt(SHARPE_STEPS_PER_DAY), 6) if spread > 1e-12 else 0.0
-
-
-def _last_line(path: Path) -> str | None:
-    if not path.exists():
-        return None
-    lines = path.read_bytes()[-4096:].decode(errors="replace").strip().splitlines()
-    return lines[-1] if lines else None
-
-
-def _iso(text: str) -> str:
-    """`...T13:00:00.000000000Z` (nine digits) -> a form `datetime.fromisoformat` reads."""
-    head, dot, fraction = text.rstrip("Z").partition(".")
-    return f"{head}.{fraction[:6]}Z" if dot else f"{head}Z"
-
-
-@contextmanager
-def _environment(extra: dict[str, str]) -> Iterator[None]:
-    saved = {name: os.environ.get(name) for name in extra}
-    os.environ.update(extra)
     try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
-@contextmanager
-def _working_directory(path: Path) -> Iterator[None]:
-    previous = os.getcwd()
-    os.chdir(path)
-    try:
-        yield
-    finally:
-        os.chdir(previous)
+        world = json.loads((run_dir / "result.json").read_text()).get("world") or {}
+    except (OSError, ValueError):
+        return 0.0
+    user = summary.get("user")
+    return float(competition_score(world.get("pnl") or {}).get(user, 0.0)) if user else 0.0

@@ -181,7 +181,9 @@ def test_a_broken_run_is_reported_with_a_non_zero_exit(tmp_path: Path, clean_env
     assert done.returncode == 3, done.stdout + done.stderr
     assert "1 run(s) broke" in done.stderr
     results = pd.read_parquet(out / "results.parquet")
-    assert results["status"].tolist() == ["bot_exit"] and results["error"].tolist() == ["refusing --fail"]
+    assert results["status"].tolist() == ["bot_exit"] and "exited with code 2" in results["error"].iloc[0]
+    run_id = results["run_id"].iloc[0]
+    assert (out / "runs" / run_id / "bot.stderr").read_text() == "refusing --fail\n"
 
 
 @pytest.mark.parametrize("args, message", [

@@ -12,7 +12,6 @@ import pytest
 from cmi_sim.sweep.bundle import Bundle, BundleError, bot_bundle, session_bundle
 from cmi_sim.sweep.ranking import rank, robust_value
 from cmi_sim.sweep.store import SweepStore, results_frame
-from cmi_sim.sweep.task import _sharpe
 
 
 def row(run_id: str, width: int, seed: int, pnl: float, status: str = "ok") -> dict:
@@ -122,23 +121,6 @@ def test_a_session_bundle_takes_a_recording_from_outside_its_folder(tmp_path: Pa
     assert "sessions/mine/session.toml" in names and any(n.startswith("recordings/day1/") for n in names)
     copy = bundle.materialize(tmp_path / "cache") / inside
     assert load_session(copy).name == "replay-sample"
-
-
-def test_sharpe_is_the_daily_ratio_of_the_pnl_changes(tmp_path: Path) -> None:
-    start = 1_772_280_000_000_000_000
-    step = 300_000_000_000
-    result = {"virtual_start": "2026-02-28T12:00:00.000000000Z", "virtual_end": "2026-02-28T12:20:00.000000000Z"}
-    assert start == 1_772_280_000 * 10**9
-    path = tmp_path / "equity.parquet"
-    # PnL 0 -> 10 -> 10 -> 30 -> 30 at 5-minute marks: changes 10, 0, 20, 0
-    pd.DataFrame({"ts": [start + step - 1, start + 3 * step - 1], "equity": [10.0, 30.0]}).to_parquet(path)
-    changes = [10.0, 0.0, 20.0, 0.0]
-    mean = sum(changes) / 4
-    spread = math.sqrt(sum((c - mean) ** 2 for c in changes) / 4)
-    assert _sharpe(path, result) == pytest.approx(mean / spread * math.sqrt(288), rel=1e-6)
-    pd.DataFrame({"ts": pd.Series([], dtype="int64"), "equity": pd.Series([], dtype="float64")}).to_parquet(path)
-    assert _sharpe(path, result) == 0.0
-    assert _sharpe(tmp_path / "absent.parquet", result) == 0.0
 
 
 def test_a_bundle_digest_depends_on_names_and_contents() -> None:
