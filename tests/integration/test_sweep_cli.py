@@ -99,8 +99,11 @@ def test_ray_gives_the_same_results_shipping_files_by_content(sweep_a, tmp_path:
     assert "on ray with 2 worker(s)" in done.stdout
     # the workers ran a copy of the bot's folder named by its content, not the user's path
     run = json.loads((out_b / "runs" / b["run_id"].iloc[0] / "run.json").read_text())
-    assert run["settings"]["bot"] != str(QUOTER) and Path(run["settings"]["bot"]).name == "quoter.py"
-    assert Path(run["settings"]["bot"]).parent.name.startswith(tuple("0123456789abcdef"))
+    script = Path(run["spec"]["participants"][0]["script"])
+    assert script != QUOTER and script.name == "quoter.py"
+    assert script.parent.name.startswith(tuple("0123456789abcdef"))
+    # and the run model sees the same run on both backends: the same spec id
+    assert list(a["spec_id"]) == list(b["spec_id"])
 
 
 def test_an_interrupted_sweep_keeps_its_finished_runs_and_resumes(tmp_path: Path, clean_env) -> None:
