@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from cmi_sim.backtest.config import REAL_EXCHANGE_LATENCY_MS
 from cmi_sim.cli.errors import user_error
 
 EXIT_RUNS_BROKEN = 3
@@ -39,7 +40,8 @@ def sweep(
     args_template: str | None = typer.Option(None, help='The bot\'s arguments with {name} slots, e.g. '
                                                         '"--width {width} --volume {volume}".'),
     entry: str | None = typer.Option(None, help='For class-only bots, e.g. "SimpleQuoter.run_loop(volume=5)".'),
-    latency_ms: float = typer.Option(1.0, help="Virtual latency of each HTTP request, in milliseconds."),
+    latency_ms: float = typer.Option(REAL_EXCHANGE_LATENCY_MS, help="Virtual round trip of each HTTP request, in ms "
+                                                                     "(the same default as cmi-sim backtest)."),
     watchdog: float = typer.Option(30.0, help="Real seconds without progress before a stuck bot is reported."),
     wall_limit: float = typer.Option(3600.0, help="Real seconds before a run is abandoned."),
     keep_events: bool = typer.Option(False, help="Keep each run's full events.jsonl (large; off by default)."),

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from cmi_sim import __version__
+from cmi_sim.backtest.config import REAL_EXCHANGE_LATENCY_MS
 from cmi_sim.sessions import DEFAULT_SESSION
 from cmi_sim.sweep.bundle import Bundle, BundleError, bot_bundle, session_bundle
 from cmi_sim.sweep.delivery import Delivery
@@ -53,7 +54,7 @@ class SweepSpec:
     holdout_sessions: tuple[str, ...] = ()
     holdout_top: int = 1
     delivery: Delivery = field(default_factory=Delivery)
-    latency_ms: float = 1.0
+    latency_ms: float = REAL_EXCHANGE_LATENCY_MS
     watchdog_s: float = 30.0
     wall_limit_s: float = 3600.0
     keep_events: bool = False

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from cmi_sim import __version__
+from cmi_sim.backtest.config import REAL_EXCHANGE_LATENCY_MS
 from cmi_sim.sweep.space import Value
 
 STDERR_TAIL = 64 * 1024
@@ -35,7 +36,7 @@ class RunTask:
     entry: str | None = None
     env: dict[str, str] = field(default_factory=dict)
     until: str | None = None
-    latency_ms: float = 1.0
+    latency_ms: float = REAL_EXCHANGE_LATENCY_MS
     watchdog_s: float = 30.0
     wall_limit_s: float = 3600.0
     keep_events: bool = False
