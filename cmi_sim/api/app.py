@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from cmi_sim import __version__
 from cmi_sim.api.paths import normalize_path
 from cmi_sim.api.service import ROUTES, STREAM_PATH, ExchangeService, Reply, Route, error_reply
+from cmi_sim.dashboard import mount_dashboard
 
 KEEPALIVE_SECONDS = 10.0  # clients time out after 30 s of silence; the contract asks for at most 15
 
@@ -151,6 +152,8 @@ def create_app(service: ExchangeService) -> FastAPI:
                                    swagger_js_url="/docs-static/swagger-ui-bundle.js",
                                    swagger_css_url="/docs-static/swagger-ui.css",
                                    swagger_favicon_url="/docs-static/favicon-32x32.png")
+
+    mount_dashboard(app, service)  # `/` and /dashboard/: before the catch-all below
 
     @app.api_route("/{rest_of_path:path}", methods=["GET", "POST", "PUT", "DELETE", "PATCH"],
                    include_in_schema=False)
