@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from cmi_sim.backtest.config import RunConfig, parse_start_ns
+from cmi_sim.backtest.html_report import write_html_report
 from cmi_sim.backtest.parent import run_in_child
 from cmi_sim.backtest.report import (
     build_summary,
@@ -171,6 +172,7 @@ def run_backtest(options: BacktestOptions,
     record = {"settings": settings, "settings_hash": settings_hash(settings), "versions": versions(),
               "summary": summary, "timing": timing, "run": _run_facts(result)}
     (run_dir / "run.json").write_text(json.dumps(record, indent=1, default=repr))
+    write_html_report(run_dir)  # report.html, from the files just written
     return BacktestOutcome(summary, timing, run_dir, result, settings)
 
 

@@ -28,6 +28,7 @@
   const TIME_STEPS = [1e3, 5e3, 15e3, 30e3, 60e3, 300e3, 900e3, 1800e3, 3600e3, 7200e3, 10800e3, 21600e3, 43200e3, 86400e3];
   function defaultFormat(v) {
     const a = Math.abs(v);
+    if (a < 1e-9) return "0";
     return v.toLocaleString("en-US", {maximumFractionDigits: a >= 100 ? 0 : a >= 1 ? 2 : 4});
   }
   function lowerIndex(points, t) {  // first index with points[i][0] >= t
@@ -156,7 +157,8 @@
         for (let t = Math.ceil(w[0] / ts) * ts; t <= w[1]; t += ts) {
           const x = Math.round(X(t)) + 0.5;
           g.strokeStyle = THEME.grid; g.beginPath(); g.moveTo(x, T); g.lineTo(x, T + ph); g.stroke();
-          g.fillStyle = THEME.axis; g.fillText(timeLabel(t, span), x, T + ph + 4);
+          const label = timeLabel(t, span), half = g.measureText(label).width / 2;
+          g.fillStyle = THEME.axis; g.fillText(label, Math.min(Math.max(x, L + half), L + pw + R - half - 1), T + ph + 4);
         }
       }
       g.save();

@@ -88,19 +88,21 @@
   // -- charts -------------------------------------------------------------------------------------
   function seriesOf(symbol) {
     const h = state.history[symbol] || [];
+    const now = state.frame ? ms(state.frame.now) : undefined;  // lines run on to the present
     return [
       {type: "band", points: h.map((q) => [ms(q[0]), q[1], q[2]]), color: "rgba(74,163,255,.10)"},
-      {type: "step", name: "bid", points: h.map((q) => [ms(q[0]), q[1]]), color: "#26c281", width: 1.1},
-      {type: "step", name: "ask", points: h.map((q) => [ms(q[0]), q[2]]), color: "#ff5c5c", width: 1.1},
-      {type: "step", name: "last", points: h.map((q) => [ms(q[0]), q[3]]), color: "#f5c542", width: 1.8},
+      {type: "step", name: "bid", points: h.map((q) => [ms(q[0]), q[1]]), color: "#26c281", width: 1.1, until: now},
+      {type: "step", name: "ask", points: h.map((q) => [ms(q[0]), q[2]]), color: "#ff5c5c", width: 1.1, until: now},
+      {type: "step", name: "last", points: h.map((q) => [ms(q[0]), q[3]]), color: "#f5c542", width: 1.8, until: now},
     ];
   }
-  function drawCharts(symbols) {
-    for (const s of symbols) {
-      const spark = state.charts[s];
-      if (spark) spark.setSeries(seriesOf(s).slice(1));
+  function drawCharts() {
+    const now = ms(state.frame.now);
+    for (const [symbol, spark] of Object.entries(state.charts)) {
+      spark.opt.xMax = now;
+      spark.setSeries(seriesOf(symbol).slice(1));
     }
-    if (state.selected && symbols.includes(state.selected)) state.big.setSeries(seriesOf(state.selected));
+    if (state.selected) { state.big.opt.xMax = now; state.big.setSeries(seriesOf(state.selected)); }
   }
   function select(symbol) {
     state.selected = symbol;
@@ -168,7 +170,7 @@
     }
     renderHeader(f);
     f.products.forEach(renderCard);
-    drawCharts(f.snapshot ? f.products.map((p) => p.symbol) : Object.keys(f.points || {}));
+    drawCharts();
     renderTrades(f);
     renderLeaderboard(f);
     refreshOwn();

@@ -1,0 +1,298 @@
+"""`report.html`: one self-contained page per run directory (inline data, script and style; opens from
+disk with no network) with prices and the bot's fills, positions and PnL per product, equity with its
+drawdown, the statistics, settlement, the bot's log and the leaderboard.
+
+Built from what the run directory holds: `events.jsonl` (the exchange's events), `run.json` (settings and
+summary; an arena adds `leaderboard`), `result.json` (every account's PnL) and `bot.stdout`/`bot.stderr`.
+Unknown keys are shown, not refused; a missing file is named on the page instead of failing the report.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import deque
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timezone
+from importlib import resources
+from pathlib import Path
+from statistics import median_low
+from typing import Any
+
+from cmi_sim.backtest.metrics import MARK_WINDOW
+from cmi_sim.exchange import competition_score
+from cmi_sim.products import CMI_SYMBOLS
+
+REPORT_NAME = "report.html"
+MAX_POINTS = 4_000  # per chart line; more adds bytes, not detail (a report is ~1,600 px wide)
+MAX_LOG_LINES = 5_000  # per stream: the first half and the last half of a longer log
+_NEEDLES = (b'"type":"Fill"', b'"type":"TapePrint"', b'"type":"Settled"')
+
+
+class ReportError(ValueError):
+    """The directory is not a run directory (nothing to report on)."""
+
+
+def write_html_report(run_dir: Path) -> Path:
+    """Write `run_dir/report.html` and return its path."""
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise ReportError(f"no run directory {run_dir}")
+    data = report_data(run_dir)
+    if not data["run"] and data["events"] is None:
+        raise ReportError(f"{run_dir} holds neither run.json nor events.jsonl: not a run directory")
+    path = run_dir / REPORT_NAME
+    path.write_text(render_page(data), encoding="utf-8")
+    return path
+
+
+# -- the data -------------------------------------------------------------------------------------
+
+def report_data(run_dir: Path) -> dict[str, Any]:
+    run = _read_json(run_dir / "run.json")
+    result = _read_json(run_dir / "result.json")
+    missing = [name for name in ("run.json", "events.jsonl") if not (run_dir / name).exists()]
+    summary = run.get("summary") if isinstance(run.get("summary"), dict) else {}
+    user = summary.get("user") or ((result.get("world") or {}).get("traders") or [None])[0]
+    events_path = run_dir / "events.jsonl"
+    events = _trading(events_path, user) if events_path.exists() else None
+    products = _product_order(summary, events)
+    return {
+        "title": _title(run, summary, run_dir),
+        "runDir": str(run_dir),
+        "missing": missing,
+        "user": user,
+        "run": run,
+        "summary": summary,
+        "settlement": summary.get("settlement") or (events or {}).get("settlement"),
+        "products": products,
+        "events": events,
+        "accounts": _accounts(result, run),
+        "leaderboard": run.get("leaderboard") if isinstance(run.get("leaderboard"), list) else None,
+        "log": _bot_log(run_dir, run),
+    }
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _title(run: Mapping, summary: Mapping, run_dir: Path) -> str:
+    settings = run.get("settings") or {}
+    bot = Path(str(settings.get("bot") or run_dir.name)).name
+    return f"{bot} on {summary.get('session') or settings.get('session') or 'a session'}"
+
+
+def _product_order(summary: Mapping, events: Mapping | None) -> list[str]:
+    """The eight CMI products in exchange order, then any other the run traded."""
+    seen = list(CMI_SYMBOLS)
+    for name in [*(summary.get("pnl") or {}), *((events or {}).get("products") or {})]:
+        if name not in seen:
+            seen.append(name)
+    return seen
+
+
+def _trading(path: Path, user: str | None) -> dict[str, Any]:
+    """Trades per product, the user's fills, position, PnL per product and equity over time (times in
+    ms), with positions marked as the summary marks them (median of the last trades, `metrics.py`)."""
+    trades: dict[str, list[list]] = {}
+    fills: dict[str, list[list]] = {}
+    position_points: dict[str, list[list]] = {}
+    pnl_points: dict[str, list[list]] = {}
+    equity: list[list] = []
+    recent: dict[str, deque] = {}
+    marks: dict[str, float] = {}
+    positions: dict[str, int] = {}
+    cash: dict[str, float] = {}
+    settlement = None
+    first_ts = last_ts = None
+    with path.open("rb") as log:
+        for line in log:
+            if not line.startswith(_NEEDLES, 1):
+                continue
+            try:
+                event = json.loads(line)
+                kind, ts = event["type"], event["ts"]
+            except (ValueError, KeyError):
+                continue  # a line this report cannot read is skipped, not fatal
+            first_ts = ts if first_ts is None else first_ts
+            last_ts = ts
+            if kind == "Settled":
+                settlement = {str(symbol): float(value) for symbol, value in event.get("prices") or []}
+                continue
+            product, price, volume = event["product"], float(event["price"]), int(event["volume"])
+            t = ts / 1e6
+            trades.setdefault(product, []).append([t, price, volume])
+            window = recent.get(product) or recent.setdefault(product, deque(maxlen=MARK_WINDOW))
+            window.append(price)
+            marks[product] = median_low(window)
+            side = 0
+            if kind == "Fill" and user is not None:
+                buyer = event["taker"] if event["taker_side"] == 1 else event["maker"]
+                seller = event["maker"] if event["taker_side"] == 1 else event["taker"]
+                if user == buyer and user != seller:
+                    side, other = 1, seller
+                elif user == seller and user != buyer:
+                    side, other = -1, buyer
+                if side:
+                    positions[product] = positions.get(product, 0) + side * volume
+                    cash[product] = cash.get(product, 0.0) - side * volume * price
+                    aggressor = "took" if event["taker"] == user else "made"
+                    fills.setdefault(product, []).append(
+                        [t, price, side == 1, f"{'BUY' if side == 1 else 'SELL'} {volume} @ {price:g} ({aggressor}, "
+                                              f"vs {other})"])
+                    position_points.setdefault(product, []).append([t, positions[product]])
+            if product in positions:
+                pnl_points.setdefault(product, []).append([t, cash[product] + positions[product] * marks[product]])
+                if side or positions.get(product):
+                    value = sum(cash[p] + pos * marks[p] for p, pos in positions.items())
+                    if equity and equity[-1][0] == t:
+                        equity[-1][1] = value
+                    else:
+                        equity.append([t, value])
+    return {
+        "start": first_ts / 1e6 if first_ts is not None else None,
+        "end": last_ts / 1e6 if last_ts is not None else None,
+        "products": list(trades),
+        "trades": {p: decimate(points) for p, points in trades.items()},
+        "tradeCounts": {p: len(points) for p, points in trades.items()},
+        "fills": fills,
+        "positions": position_points,
+        "pnl": {p: decimate(points) for p, points in pnl_points.items()},
+        "equity": decimate(equity),
+        "settlement": settlement,
+    }
+
+
+def decimate(points: list[list], limit: int = MAX_POINTS) -> list[list]:
+    """At most about `limit` points that draw the same line: in each of `limit // 4` equal slices of
+    time, the first, lowest, highest and last point, in time order."""
+    if len(points) <= limit:
+        return points
+    buckets = max(1, limit // 4)
+    t0, t1 = points[0][0], points[-1][0]
+    span = (t1 - t0) or 1.0
+    kept: list[list] = []
+    group: list[list] = []
+    current = None
+    for point in points:
+        bucket = min(buckets - 1, int((point[0] - t0) / span * buckets))
+        if bucket != current and group:
+            kept.extend(_extremes(group))
+            group = []
+        current = bucket
+        group.append(point)
+    kept.extend(_extremes(group))
+    return kept
+
+
+def _extremes(group: list[list]) -> list[list]:
+    low = min(group, key=lambda p: p[1])
+    high = max(group, key=lambda p: p[1])
+    chosen = {id(group[0]): group[0], id(low): low, id(high): high, id(group[-1]): group[-1]}
+    return sorted(chosen.values(), key=lambda p: p[0])
+
+
+def _accounts(result: Mapping, run: Mapping) -> list[dict[str, Any]]:
+    """Every account's PnL in the run and its competition score among them (as the summary scores)."""
+    world = result.get("world") or {}
+    pnl = world.get("pnl")
+    if not isinstance(pnl, dict) or not pnl:
+        return []
+    pnl = {str(a): {str(p): float(v) for p, v in (by or {}).items()} for a, by in pnl.items()}
+    scores = competition_score(pnl)
+    market = set(world.get("market_accounts") or [])
+    rows = [{"account": a, "pnl": sum(by.values()), "score": scores[a], "market": a in market,
+             "byProduct": by} for a, by in pnl.items()]
+    rows.sort(key=lambda row: (-row["score"], -row["pnl"], row["account"]))
+    return rows
+
+
+_TIME_PATTERNS = (
+    re.compile(r"(\d{4}-\d{2}-\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?"),  # ISO, logging's asctime
+    re.compile(r"(?<![\d:])()(\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?(?![\d])"),  # a bare clock time
+)
+
+
+def line_time_ms(line: str, day: str | None) -> float | None:
+    """The time a log line starts with (within its first 40 characters), in ms UTC, or None."""
+    head = line[:40]
+    for pattern in _TIME_PATTERNS:
+        match = pattern.search(head)
+        if match is None:
+            continue
+        date = match.group(1) or day
+        if not date:
+            return None
+        try:
+            stamp = datetime.strptime(f"{date} {match.group(2)}:{match.group(3)}:{match.group(4)}",
+                                      "%Y-%m-%d %H:%M:%S").replace(tzinfo=timezone.utc)
+        except ValueError:
+            return None
+        fraction = float(f"0.{match.group(5)}") if match.group(5) else 0.0
+        return stamp.timestamp() * 1000 + fraction * 1000
+    return None
+
+
+def _bot_log(run_dir: Path, run: Mapping) -> dict[str, Any]:
+    """The bot's output lines with the time each starts with, where it does (bots that log with
+    `logging`'s asctime or print a clock time get their lines placed on the charts' time axis)."""
+    start = ((run.get("run") or {}).get("virtual_start") or "")[:10] or None
+    streams = {}
+    for name in ("bot.stdout", "bot.stderr"):
+        path = run_dir / name
+        if not path.exists():
+            continue
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        omitted = 0
+        if len(lines) > MAX_LOG_LINES:
+            omitted = len(lines) - MAX_LOG_LINES
+            half = MAX_LOG_LINES // 2
+            lines = lines[:half] + [f"... {omitted:,} lines omitted ..."] + lines[-half:]
+        streams[name] = {"lines": [[line_time_ms(line, start), line] for line in lines], "omitted": omitted}
+    return streams
+
+
+# -- the page -------------------------------------------------------------------------------------
+
+def _asset(name: str, package: str = "cmi_sim.backtest") -> str:
+    return resources.files(package).joinpath(name).read_text(encoding="utf-8")
+
+
+def _inline_json(data: Any) -> str:
+    """JSON safe inside <script>: no `</` can close the element early."""
+    text = json.dumps(data, separators=(",", ":"), default=repr, allow_nan=False)
+    return text.replace("</", "<\\/").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def render_page(data: Mapping[str, Any]) -> str:
+    page = _asset("report_assets/report.html")
+    replacements: Iterable[tuple[str, str]] = (
+        ("/*STYLE*/", _asset("report_assets/report.css")),
+        ("/*CHARTS*/", _asset("static/charts.js", "cmi_sim.dashboard")),
+        ("/*SCRIPT*/", _asset("report_assets/report.js")),
+        ("/*DATA*/", _inline_json(_clean(data))),
+        ("<!--TITLE-->", _escape(str(data.get("title", "")))),
+    )
+    for marker, text in replacements:
+        page = page.replace(marker, text, 1)
+    return page
+
+
+def _clean(value: Any) -> Any:
+    """NaN and infinities (which JSON cannot hold) become None."""
+    if isinstance(value, float):
+        return value if value == value and abs(value) != float("inf") else None
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    return value
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
