@@ -219,8 +219,8 @@ _TIME_PATTERNS = (
 
 
 def line_time_ms(line: str, day: str | None) -> float | None:
-    """The time a log line starts with (within its first 40 characters), in ms UTC, or None."""
-    head = line[:40]
+    """The first time written near a log line's start (its first 120 characters), in ms UTC, or None."""
+    head = line[:120]
     for pattern in _TIME_PATTERNS:
         match = pattern.search(head)
         if match is None:

@@ -188,5 +188,6 @@
   renderLog();
 
   $("reset-zoom").addEventListener("click", () => charts.length && charts[0].setView(null));
+  window.reportCharts = charts;  // for tests and the console
   document.body.dataset.rendered = "yes";
 })();
