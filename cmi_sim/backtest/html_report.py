@@ -19,6 +19,7 @@ from pathlib import Path
 from statistics import median_low
 from typing import Any
 
+from cmi_sim.backtest.log_times import TIMES_NAME, read_line_times
 from cmi_sim.backtest.metrics import MARK_WINDOW
 from cmi_sim.exchange import competition_score
 from cmi_sim.products import CMI_SYMBOLS
@@ -239,22 +240,36 @@ def line_time_ms(line: str, day: str | None) -> float | None:
 
 
 def _bot_log(run_dir: Path, run: Mapping) -> dict[str, Any]:
-    """The bot's output lines with the time each starts with, where it does (bots that log with
-    `logging`'s asctime or print a clock time get their lines placed on the charts' time axis)."""
+    """The bot's output lines, each with its time in ms: when the child wrote it (`bot.log-times`), else a
+    time the line itself starts with (a run from before the times were kept), else None."""
     start = ((run.get("run") or {}).get("virtual_start") or "")[:10] or None
+    written = read_line_times(run_dir / TIMES_NAME)
     streams = {}
     for name in ("bot.stdout", "bot.stderr"):
         path = run_dir / name
         if not path.exists():
             continue
         lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        times = _times_of_lines(len(lines), written.get(name.removeprefix("bot."), []))
+        rows = [[times[i] if times[i] is not None else line_time_ms(line, start), line]
+                for i, line in enumerate(lines)]
         omitted = 0
-        if len(lines) > MAX_LOG_LINES:
-            omitted = len(lines) - MAX_LOG_LINES
+        if len(rows) > MAX_LOG_LINES:
+            omitted = len(rows) - MAX_LOG_LINES
             half = MAX_LOG_LINES // 2
-            lines = lines[:half] + [f"... {omitted:,} lines omitted ..."] + lines[-half:]
-        streams[name] = {"lines": [[line_time_ms(line, start), line] for line in lines], "omitted": omitted}
+            rows = rows[:half] + [[None, f"... {omitted:,} lines omitted ..."]] + rows[-half:]
+        streams[name] = {"lines": rows, "omitted": omitted}
     return streams
+
+
+def _times_of_lines(count: int, entries: list[tuple[int, int]]) -> list[float | None]:
+    """Each line's time in ms from run-length entries (first line, ns): an entry holds until the next."""
+    times: list[float | None] = [None] * count
+    for k, (first, ns) in enumerate(entries):
+        end = entries[k + 1][0] if k + 1 < len(entries) else count
+        for i in range(first, min(end, count)):
+            times[i] = ns / 1e6
+    return times
 
 
 # -- the page -------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -57,7 +58,9 @@ def test_backtest_report_renders_offline_with_all_eight_products(tmp_path, clean
             assert page.locator(f'.product[data-symbol="{symbol}"] canvas.price').evaluate(INKED_PIXELS) > 200, symbol
         expect(page.locator("#stats")).to_contain_text("competition score")
         expect(page.locator("#leaderboard")).to_contain_text("simple_quoter")
-        expect(page.locator("#log tr").first).to_contain_text("filled:")
+        first_line = page.locator("#log tr").first
+        expect(first_line).to_contain_text("filled:")
+        expect(first_line.locator("td.when")).to_have_text(re.compile(r"^14:\d\d:\d\d$"))  # virtual time
         expect(page.locator("#settlement")).to_contain_text("Not settled")
 
         # Zoom on one chart moves them all (one time window for the whole report).

@@ -58,7 +58,7 @@
   let peak = -Infinity;
   const drawdown = equity.map(([t, v]) => { peak = Math.max(peak, v); return [t, v, peak]; });
   chart($("equity-chart"), {zeroLine: true, empty: E ? "the bot never held a position" : "no events.jsonl"}).setSeries([
-    {type: "band", points: drawdown, color: "rgba(255,92,92,.28)"},
+    {type: "band", points: drawdown, color: "rgba(255,92,92,.22)"},
     {type: "step", name: "equity", points: equity, color: "#4aa3ff", width: 1.8, until: t1},
   ]);
 
@@ -166,7 +166,8 @@
   for (const [stream, info] of Object.entries(D.log || {})) {
     for (const [when, text] of info.lines) { logRows.push({stream: stream.replace("bot.", ""), when, text}); if (when !== null) timed++; }
   }
-  // Lines with a time are placed in time order; the others keep their place after the line before them.
+  // stdout and stderr interleave in time order when every line has its time.
+  if (logRows.length && timed === logRows.length) logRows.sort((a, b) => a.when - b.when);
   function renderLog() {
     const needle = $("log-filter").value.toLowerCase();
     const shown = logRows.filter((r) => !needle || r.text.toLowerCase().includes(needle)).slice(0, 3000);
@@ -184,10 +185,11 @@
     document.querySelectorAll("#log tr.hit").forEach((r) => r.classList.remove("hit"));
     row.classList.add("hit");
     if (charts.length) charts[0].setView([t - 5 * 60e3, t + 5 * 60e3]);
+    charts.forEach((c) => c.setMark(t));
   });
   renderLog();
 
-  $("reset-zoom").addEventListener("click", () => charts.length && charts[0].setView(null));
+  $("reset-zoom").addEventListener("click", () => { charts.forEach((c) => c.setMark(null)); if (charts.length) charts[0].setView(null); });
   window.reportCharts = charts;  // for tests and the console
   document.body.dataset.rendered = "yes";
 })();

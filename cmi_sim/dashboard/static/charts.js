@@ -52,6 +52,7 @@
     }
 
     setSeries(series) { this.series = series; this.draw(); }
+    setMark(t) { this.mark = t; this.draw(); }
 
     extent() {
       let t0 = Infinity, t1 = -Infinity;
@@ -168,6 +169,10 @@
         g.moveTo(L, Y(0)); g.lineTo(L + pw, Y(0)); g.stroke(); g.setLineDash([]);
       }
       for (const s of this.series) this._drawSeries(g, s, w, X, Y);
+      if (this.mark !== undefined && this.mark !== null) {  // a time picked elsewhere (a log line)
+        g.strokeStyle = "#b18cff"; g.setLineDash([4, 3]); g.beginPath();
+        g.moveTo(X(this.mark), T); g.lineTo(X(this.mark), T + ph); g.stroke(); g.setLineDash([]);
+      }
       g.restore();
       if (this.hover !== null && o.axes) this._drawCrosshair(g, w, X, Y, T, ph, cssW);
     }
