@@ -78,3 +78,30 @@ def test_backtest_report_renders_offline_with_all_eight_products(tmp_path, clean
         page.evaluate("() => fetch('http://127.0.0.1:9/x').catch(() => null)")
         page.wait_for_timeout(200)
         assert "http://127.0.0.1:9/x" in attempted, attempted
+
+
+def test_report_of_an_arena_run_without_events_shows_its_leaderboard_and_says_what_is_missing(tmp_path):
+    import json
+
+    from cmi_sim.backtest.html_report import write_html_report
+
+    record = {"settings": {"bot": "bots/a.py", "session": "london-2026-02-28"},
+              "summary": {"user": "a", "status": "ok", "settled": False, "total_pnl": 12.5, "score": 0.5,
+                          "pnl": {"TIDE_SPOT": 12.5}, "a_new_key": [1, 2]},
+              "leaderboard": [{"participant": "a", "score": 0.5, "pnl": 12.5, "status": "ok"},
+                              {"participant": "b", "score": -0.5, "pnl": -3.0, "status": "raised"}]}
+    (tmp_path / "run.json").write_text(json.dumps(record))
+    report = write_html_report(tmp_path)
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        problems = PageProblems(page)
+        page.goto(report.as_uri())
+        expect(page.locator("body")).to_have_attribute("data-rendered", "yes")
+        expect(page.locator("#notes")).to_contain_text("events.jsonl is missing")
+        expect(page.locator("#leaderboard thead")).to_contain_text("participant")
+        expect(page.locator("#leaderboard tbody tr")).to_have_count(2)
+        expect(page.locator("#leaderboard tbody tr").nth(1)).to_contain_text("raised")
+        expect(page.locator("#stats")).to_contain_text("a new key")
+        assert page.locator(".product").count() == len(CMI_SYMBOLS)
+        screenshot(page, "report-arena-without-events")
+        assert not problems.errors, problems.errors
