@@ -54,9 +54,12 @@ class DashboardHub:
     def open(self) -> Viewer:
         """A new viewer, primed with the snapshot; starts the render task if it was idle."""
         viewer = Viewer()
+        idle = self._task is None or self._task.done()
+        if idle:  # nothing was sampled while nobody watched
+            self.view.catch_up()
         viewer.push(sse_data(self.view.snapshot()))
         self.viewers.append(viewer)
-        if self._task is None or self._task.done():
+        if idle:
             self._task = asyncio.get_running_loop().create_task(self._render_loop())
         return viewer
 

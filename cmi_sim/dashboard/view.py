@@ -24,6 +24,7 @@ class MarketView:
         self.version = 0  # bumped by every exchange change
         self._rendered_version = -1
         self.history: dict[str, list[list]] = {symbol: [] for symbol in exchange.products}
+        self._sampled_until: int | None = None  # the time of the last frame's samples
         exchange.subscribe(self._on_change)
 
     def _on_change(self, events, trades) -> None:
@@ -37,6 +38,7 @@ class MarketView:
         """The current state, plus the history points this frame adds (`points`): for every viewer."""
         self._rendered_version = self.version
         frame = self._state()
+        self._sampled_until = frame["now"]
         points = {}
         for product in frame["products"]:
             bids, asks = product["bids"], product["asks"]
@@ -45,6 +47,23 @@ class MarketView:
                 points[product["symbol"]] = [point]
         frame["points"] = points
         return frame
+
+    def catch_up(self) -> None:
+        """Add the trades printed while nobody watched (no frames were sampled then) to the history, as
+        last-price points: a dashboard opened mid-session still charts the day so far."""
+        exchange = self.exchange
+        missed: dict[str, list[list]] = {}
+        for trade in exchange.tape.since(None if self._sampled_until is None else self._sampled_until + 1):
+            tick = exchange.products[trade.product].tick_size
+            missed.setdefault(trade.product, []).append([trade.ts, None, None, trade.price * tick])
+        for symbol, points in missed.items():
+            step = max(1, len(points) // (HISTORY_POINTS // 4))  # keep room for live samples
+            kept = points[::step]
+            if kept[-1] is not points[-1]:
+                kept.append(points[-1])
+            history = self.history[symbol]
+            history.extend(kept)
+            history.sort(key=lambda point: point[0])
 
     def snapshot(self) -> dict:
         """A new viewer's first frame: the current state with the whole history (samples nothing, so the

@@ -73,3 +73,17 @@ def test_own_lists_a_users_open_volume_by_side_and_price():
     assert own["orders"]["LHR_COUNT"] == {"BUY": {"70": 5}, "SELL": {"80": 1}}
     assert own["orders"]["TIDE_SPOT"] == {"BUY": {}, "SELL": {}}
     assert own["positions"] == {} and own["totalPnl"] == 0
+
+
+def test_trades_printed_while_nobody_watched_join_the_history():
+    exchange, view, clock = make_view()
+    exchange.place(10, "mm", "TIDE_SWING", SELL, 100, 5)
+    exchange.place(20, "alice", "TIDE_SWING", BUY, 100, 1)
+    exchange.place(30, "alice", "TIDE_SWING", BUY, 100, 1)
+    view.catch_up()
+    assert view.history["TIDE_SWING"] == [[20, None, None, 100], [30, None, None, 100]]
+    view.frame()  # sampled at 1_000
+    clock[0] = 5_000
+    exchange.place(2_000, "alice", "TIDE_SWING", BUY, 100, 1)
+    view.catch_up()  # only what came after the last frame
+    assert [p[0] for p in view.history["TIDE_SWING"]] == [20, 30, 1_000, 2_000]
