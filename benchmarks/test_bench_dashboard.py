@@ -77,3 +77,35 @@ def test_order_post_p99_with_the_dashboard_open_vs_closed(benchmark):
     print(f"\nPOST /api/order, dashboard closed vs {VIEWERS} dashboards open: "
           + ", ".join(f"{k}={v:,.3f}" for k, v in figures.items()))
     assert figures["open_p99_ms"] > 0 and figures["closed_p99_ms"] > 0
+
+
+def test_dashboard_frame_render_cost(benchmark):
+    """One frame (eight books, the tape's tail, the leaderboard) over the London market six hours in: its
+    cost bounds the dashboard's share of the server's core (at most four frames a second, for any number
+    of viewers), against the same server's cost of one order POST measured above."""
+    from cmi_sim.dashboard.hub import sse_data
+    from cmi_sim.dashboard.view import MarketView
+    from cmi_sim.sessions import load_session
+    from cmi_sim.simulation import Simulation
+
+    session = load_session("london-2026-02-28")
+    now = [session.open_ns]
+    sim = Simulation(session, clock=lambda: now[0])
+    view = MarketView(sim.exchange, lambda: now[0])
+    wake = sim.market_step(session.open_ns)
+    while wake is not None and wake < session.open_ns + 6 * 3600 * 10**9:
+        now[0] = wake
+        wake = sim.market_step(wake)
+
+    def render():
+        view.version += 1  # as if the market moved
+        return sse_data(view.frame())  # the bytes every viewer is sent
+
+    benchmark.pedantic(render, rounds=200, iterations=1, warmup_rounds=10)
+    mean_ms = benchmark.stats.stats.mean * 1e3
+    figures = {"frame_ms": mean_ms, "accounts": len(sim.exchange.ledger.accounts()),
+               "core_share_at_4_fps": 4 * mean_ms / 1e3}
+    benchmark.extra_info.update(figures)
+    print("\ndashboard frame: " + ", ".join(f"{k}={v:,.4f}" if isinstance(v, float) else f"{k}={v}"
+                                            for k, v in figures.items()))
+    assert mean_ms > 0

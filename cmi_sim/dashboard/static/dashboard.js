@@ -152,7 +152,7 @@
       const cls = (r.account === state.user ? "me" : "") + (r.market ? " market" : "");
       return '<tr class="' + cls + '"><td class="num">' + (i + 1) + "</td><td>" + esc(r.account) +
         '</td><td class="num">' + r.score.toFixed(4) + '</td><td class="num ' + (r.pnl >= 0 ? "up" : "down") + '">' + fmt(r.pnl) +
-        "</td><td>" + (chips || '<span class="dim">flat</span>') + "</td></tr>";
+        '</td><td class="chips">' + (chips || '<span class="dim">flat</span>') + "</td></tr>";
     }).join("") || '<tr><td colspan="5" class="dim">' + (f.leaderboard.length ? "only market accounts have traded" : "nobody has traded yet") + "</td></tr>";
   }
 
