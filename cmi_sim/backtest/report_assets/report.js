@@ -57,10 +57,12 @@
   if (equity.length && t0 !== undefined && equity[0][0] > t0) equity.unshift([t0, 0]);
   let peak = -Infinity;
   const drawdown = equity.map(([t, v]) => { peak = Math.max(peak, v); return [t, v, peak]; });
-  chart($("equity-chart"), {zeroLine: true, empty: E ? "the bot never held a position" : "no events.jsonl"}).setSeries([
+  const equityChart = chart($("equity-chart"), {zeroLine: true, empty: E ? "the bot never held a position" : "no events.jsonl"});
+  const equitySeries = [
     {type: "band", points: drawdown, color: "rgba(255,92,92,.22)"},
     {type: "step", name: "equity", points: equity, color: "#4aa3ff", width: 1.8, until: t1},
-  ]);
+  ];
+  equityChart.setSeries(equitySeries);
 
   // -- statistics -----------------------------------------------------------------------------------
   const LABELS = {status: "status", bot_outcome: "bot outcome", settled: "settled", total_pnl: "total PnL",
@@ -178,6 +180,10 @@
   $("log-note").textContent = logRows.length ? fmt(logRows.length) + " lines" + (timed ? ", " + fmt(timed) + " with a time (click one to zoom there)"
     : " without timestamps (print the time, or log with %(asctime)s, to place lines on the time axis)") : "";
   $("log-filter").addEventListener("input", renderLog);
+  // The bot's timed lines as ticks under the equity curve (hover one to read it).
+  const ticks = logRows.filter((r) => r.when !== null).map((r) => [r.when, r.text.length > 90 ? r.text.slice(0, 90) + "…" : r.text])
+    .sort((x, y) => x[0] - y[0]);
+  if (ticks.length) equityChart.setSeries(equitySeries.concat([{type: "ticks", name: "log", points: ticks, color: "rgba(177,140,255,.75)"}]));
   $("log").addEventListener("click", (e) => {
     const row = e.target.closest("tr[data-t]");
     if (!row) return;

@@ -5,7 +5,8 @@
    chart.setSeries([{type: "step" | "line", points: [[t, y], ...], color, width, name},
                     {type: "band", points: [[t, lo, hi], ...], color},          // filled between lo and hi
                     {type: "area", points: [[t, y], ...], color, base: 0},       // filled down to base
-                    {type: "markers", points: [[t, y, up], ...], color, upColor, downColor, name}]);
+                    {type: "markers", points: [[t, y, up, label], ...], color, upColor, downColor, name},
+                    {type: "ticks", points: [[t, label], ...], color, name}]);               // moments along the bottom
    Times are milliseconds since the epoch (UTC). Charts in one `group` share their time window. */
 (function () {
   "use strict";
@@ -129,7 +130,7 @@
       let y0 = Infinity, y1 = -Infinity;
       const see = (v) => { if (v !== null && v !== undefined && isFinite(v)) { if (v < y0) y0 = v; if (v > y1) y1 = v; } };
       for (const s of this.series) {
-        const pts = s.points; if (!pts.length) continue;
+        const pts = s.points; if (!pts.length || s.type === "ticks") continue;
         const a = Math.max(0, lowerIndex(pts, w[0]) - 1), b = Math.min(pts.length, lowerIndex(pts, w[1]) + 1);
         for (let i = a; i < b; i++) { for (let j = 1; j < (s.type === "band" ? 3 : 2); j++) see(pts[i][j]); }
         if (s.type === "area") see(s.base || 0);
@@ -140,7 +141,7 @@
       const margin = (y1 - y0) * 0.06; y0 -= margin; y1 += margin;
       const X = (t) => L + (t - w[0]) / (w[1] - w[0]) * pw;
       const Y = (v) => T + (1 - (v - y0) / (y1 - y0)) * ph;
-      this._scale = {X, Y, w, L, pw};
+      this._scale = {X, Y, w, L, pw, T, ph};
 
       if (o.axes) {  // grid and labels
         g.font = THEME.font; g.lineWidth = 1;
@@ -201,6 +202,13 @@
         g.closePath(); g.fill();
         return;
       }
+      if (s.type === "ticks") {  // short strokes along the bottom edge: moments, not values
+        const {T, ph} = this._scale;
+        g.strokeStyle = s.color; g.lineWidth = 1; g.beginPath();
+        for (let i = a; i < b; i++) { const x = Math.round(X(pts[i][0])) + 0.5; g.moveTo(x, T + ph - 7); g.lineTo(x, T + ph); }
+        g.stroke();
+        return;
+      }
       if (s.type === "markers") {
         const r = s.radius || 3.5;
         for (let i = a; i < b; i++) {
@@ -243,7 +251,8 @@
         const i = lowerIndex(s.points, t + 1e-6) - 1;
         if (i < 0) continue;
         const p = s.points[i];
-        if (s.type === "markers" && Math.abs(X(p[0]) - x) > 6) continue;
+        if ((s.type === "markers" || s.type === "ticks") && Math.abs(X(p[0]) - x) > 6) continue;
+        if (s.type === "ticks") { lines.push(s.name + "  " + p[1]); continue; }
         const v = s.type === "band" ? (p[1] !== null && p[2] !== null ? this.opt.yFormat(p[1]) + " / " + this.opt.yFormat(p[2]) : "—")
                                     : (p[1] === null ? "—" : this.opt.yFormat(p[1]));
         lines.push(s.name + "  " + v + (s.type === "markers" && p[3] ? "  " + p[3] : ""));
