@@ -109,6 +109,8 @@ def _trading(path: Path, user: str | None) -> dict[str, Any]:
     marks: dict[str, float] = {}
     positions: dict[str, int] = {}
     cash: dict[str, float] = {}
+    values: dict[str, float] = {}  # each product's PnL at its mark, and their sum
+    total = 0.0
     settlement = None
     first_ts = last_ts = None
     with path.open("rb") as log:
@@ -148,13 +150,15 @@ def _trading(path: Path, user: str | None) -> dict[str, Any]:
                                               f"vs {other})"])
                     position_points.setdefault(product, []).append([t, positions[product]])
             if product in positions:
-                pnl_points.setdefault(product, []).append([t, cash[product] + positions[product] * marks[product]])
-                if side or positions.get(product):
-                    value = sum(cash[p] + pos * marks[p] for p, pos in positions.items())
+                value = cash[product] + positions[product] * marks[product]
+                pnl_points.setdefault(product, []).append([t, value])
+                total += value - values.get(product, 0.0)  # the other products' values did not move
+                values[product] = value
+                if side or positions[product]:
                     if equity and equity[-1][0] == t:
-                        equity[-1][1] = value
+                        equity[-1][1] = total
                     else:
-                        equity.append([t, value])
+                        equity.append([t, total])
     return {
         "start": first_ts / 1e6 if first_ts is not None else None,
         "end": last_ts / 1e6 if last_ts is not None else None,
@@ -279,8 +283,12 @@ def _asset(name: str, package: str = "cmi_sim.backtest") -> str:
 
 
 def _inline_json(data: Any) -> str:
-    """JSON safe inside <script>: no `</` can close the element early."""
-    text = json.dumps(data, separators=(",", ":"), default=repr, allow_nan=False)
+    """JSON safe inside <script>: no `</` can close the element early; NaN and infinities (which JSON
+    cannot hold) become null."""
+    try:
+        text = json.dumps(data, separators=(",", ":"), default=repr, allow_nan=False)
+    except ValueError:
+        text = json.dumps(_clean(data), separators=(",", ":"), default=repr, allow_nan=False)
     return text.replace("</", "<\\/").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
@@ -290,7 +298,7 @@ def render_page(data: Mapping[str, Any]) -> str:
         ("/*STYLE*/", _asset("report_assets/report.css")),
         ("/*CHARTS*/", _asset("static/charts.js", "cmi_sim.dashboard")),
         ("/*SCRIPT*/", _asset("report_assets/report.js")),
-        ("/*DATA*/", _inline_json(_clean(data))),
+        ("/*DATA*/", _inline_json(data)),
         ("<!--TITLE-->", _escape(str(data.get("title", "")))),
     )
     for marker, text in replacements:

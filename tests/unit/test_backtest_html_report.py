@@ -124,3 +124,14 @@ def test_lines_without_a_time_have_none():
     assert line_time_ms("filled: BUY 4x WX_SPOT @ 4413.0", "2026-02-28") is None
     assert line_time_ms("[14:31:02] quoting", None) is None
     assert line_time_ms("99:99:99 nonsense", "2026-02-28") is None
+
+
+def test_values_json_cannot_hold_become_null(tmp_path):
+    make_run(tmp_path)
+    record = json.loads((tmp_path / "run.json").read_text())
+    record["summary"]["sharpe"] = float("nan")
+    record["summary"]["profit_factor"] = float("inf")
+    (tmp_path / "run.json").write_text(json.dumps(record))  # Python writes NaN and Infinity
+    data = inlined(write_html_report(tmp_path))
+    assert data["summary"]["sharpe"] is None and data["summary"]["profit_factor"] is None
+    assert data["summary"]["total_pnl"] == 25.0
