@@ -26,6 +26,7 @@ from cmi_sim.products import CMI_SYMBOLS
 
 REPORT_NAME = "report.html"
 MAX_POINTS = 4_000  # per chart line; more adds bytes, not detail (a report is ~1,600 px wide)
+MAX_FILL_MARKS = 6_000  # per product; past that every k-th fill is marked (the page says so)
 MAX_LOG_LINES = 5_000  # per stream: the first half and the last half of a longer log
 _NEEDLES = (b'"type":"Fill"', b'"type":"TapePrint"', b'"type":"Settled"')
 
@@ -165,7 +166,8 @@ def _trading(path: Path, user: str | None) -> dict[str, Any]:
         "products": list(trades),
         "trades": {p: decimate(points) for p, points in trades.items()},
         "tradeCounts": {p: len(points) for p, points in trades.items()},
-        "fills": fills,
+        "fills": {p: marks[::-(-len(marks) // MAX_FILL_MARKS)] for p, marks in fills.items()},
+        "fillCounts": {p: len(marks) for p, marks in fills.items()},
         "positions": position_points,
         "pnl": {p: decimate(points) for p, points in pnl_points.items()},
         "equity": decimate(equity),

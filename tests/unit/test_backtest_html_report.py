@@ -135,3 +135,16 @@ def test_values_json_cannot_hold_become_null(tmp_path):
     data = inlined(write_html_report(tmp_path))
     assert data["summary"]["sharpe"] is None and data["summary"]["profit_factor"] is None
     assert data["summary"]["total_pnl"] == 25.0
+
+
+def test_a_product_with_very_many_fills_marks_every_kth(tmp_path, monkeypatch):
+    import cmi_sim.backtest.html_report as html_report
+
+    monkeypatch.setattr(html_report, "MAX_FILL_MARKS", 2)
+    data = report_data(make_run(tmp_path))
+    assert data["events"]["fillCounts"] == {"TIDE_SPOT": 1, "WX_SPOT": 1}
+    lines = [fill(10 + i, T0 + i * 10**9, "LON_FLY", 100, 1, "bot", "mm", 1) for i in range(5)]
+    (tmp_path / "events.jsonl").write_text("\n".join(lines) + "\n")
+    data = report_data(tmp_path)
+    assert data["events"]["fillCounts"] == {"LON_FLY": 5}
+    assert [mark[0] for mark in data["events"]["fills"]["LON_FLY"]] == [T0 / 1e6, T0 / 1e6 + 3e3]

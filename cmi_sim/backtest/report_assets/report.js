@@ -95,6 +95,7 @@
   for (const symbol of D.products) {
     const trades = E ? E.trades[symbol] || [] : [];
     const fills = E ? E.fills[symbol] || [] : [];
+    const fillCount = E && E.fillCounts ? E.fillCounts[symbol] || 0 : fills.length;
     const pos = E ? (E.positions[symbol] || []).slice() : [];
     if (pos.length && t0 !== undefined) pos.unshift([t0, 0]);
     const pnl = E ? E.pnl[symbol] || [] : [];
@@ -105,7 +106,7 @@
     div.dataset.symbol = symbol;
     div.innerHTML = '<div class="product-head"><span class="sym">' + esc(symbol) + "</span>" +
       '<span class="fact">trades <b>' + fmt(E ? E.tradeCounts[symbol] || 0 : 0) + "</b></span>" +
-      '<span class="fact">bot fills <b>' + fmt(fills.length) + "</b></span>" +
+      '<span class="fact">bot fills <b>' + fmt(fillCount) + "</b>" + (fillCount > fills.length ? " (every " + Math.ceil(fillCount / fills.length) + "th marked)" : "") + "</span>" +
       '<span class="fact">final position <b>' + fmt(finalPos) + "</b></span>" +
       '<span class="fact">PnL <b class="' + signedClass(productPnl) + '">' + money(productPnl) + "</b></span>" +
       '<span class="fact">settles at <b>' + money(settlement[symbol]) + "</b></span></div>" +
@@ -183,7 +184,7 @@
   // The bot's timed lines as ticks under the equity curve (hover one to read it).
   const ticks = logRows.filter((r) => r.when !== null).map((r) => [r.when, r.text.length > 90 ? r.text.slice(0, 90) + "…" : r.text])
     .sort((x, y) => x[0] - y[0]);
-  if (ticks.length) equityChart.setSeries(equitySeries.concat([{type: "ticks", name: "log", points: ticks, color: "rgba(177,140,255,.75)"}]));
+  if (ticks.length) equityChart.setSeries(equitySeries.concat([{type: "ticks", name: "log", points: ticks, color: "rgba(177,140,255,.45)"}]));
   $("log").addEventListener("click", (e) => {
     const row = e.target.closest("tr[data-t]");
     if (!row) return;
