@@ -81,6 +81,8 @@
     const mid = asks.length && bids.length ? (asks[0][0] + bids[0][0]) / 2 : null;
     card.querySelector(".mid").textContent = mid === null ? "one-sided" : "mid " + fmt(mid);
     card.querySelector(".depth").textContent = "depth " + fmt(p.bidDepth) + " / " + fmt(p.askDepth);
+    const settled = state.frame && state.frame.settlement && state.frame.settlement[p.symbol];
+    if (settled !== undefined && settled !== null) card.querySelector(".mid").textContent = "settled at " + fmt(settled);
     const pos = state.own && state.own.positions[p.symbol];
     if (pos) card.querySelector(".mid").textContent += "  ·  you " + signed(pos);
   }
