@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import requests
 from browser import PageProblems, chromium, screenshot
 from live_exchange import start_live_exchange
@@ -60,6 +62,13 @@ def test_dashboard_shows_eight_books_updates_on_an_order_and_shows_own_volume():
             expect(lon_etf.locator("tr.level.bid.mine td.own-bid")).to_have_text(["9"], timeout=TIMEOUT_MS)
             expect(page.locator("#leaderboard tr.me")).to_contain_text("taker", timeout=TIMEOUT_MS)
             screenshot(page, "dashboard-plain-exchange")
+
+            # Settlement closes the market: the page says so, and each card shows its value.
+            prices = {symbol: 100.0 + i for i, symbol in enumerate(CMI_SYMBOLS)}
+            live.server.call(lambda: live.exchange.settle(time.time_ns(), prices))
+            expect(page.locator("#status")).to_have_text("settled", timeout=TIMEOUT_MS)
+            expect(lon_etf.locator(".mid")).to_have_text("settled at 106", timeout=TIMEOUT_MS)
+            expect(lon_etf.locator("tr.level")).to_have_count(0)  # settlement cancelled every order
             assert not problems.errors, problems.errors
     finally:
         live.server.stop()
