@@ -39,10 +39,6 @@ def _view_dashboards(port: int, viewers: int, stop, ready) -> None:
     assert received > 0
 
 
-def _phase(port: int, raws: list[bytes]) -> list[float]:
-    return timed_calls(port, raws)
-
-
 def test_order_post_p99_with_the_dashboard_open_vs_closed(benchmark):
     def run():
         closed: list[float] = []
@@ -54,14 +50,14 @@ def test_order_post_p99_with_the_dashboard_open_vs_closed(benchmark):
             batches = [raws[500 + i * N_PER_PHASE:500 + (i + 1) * N_PER_PHASE] for i in range(4)]
             for i, batch in enumerate(batches):
                 if i % 2 == 0:
-                    closed += _phase(port, batch)
+                    closed += timed_calls(port, batch)
                     continue
                 stop, ready = context.Event(), context.Event()
                 viewers = context.Process(target=_view_dashboards, args=(port, VIEWERS, stop, ready))
                 viewers.start()
                 ready.wait(20)
                 time.sleep(0.5)  # the snapshots are out; frames now follow the orders
-                opened += _phase(port, batch)
+                opened += timed_calls(port, batch)
                 stop.set()
                 viewers.join(10)
                 time.sleep(0.3)
