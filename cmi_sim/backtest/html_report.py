@@ -20,8 +20,7 @@ from statistics import median_low
 from typing import Any
 
 from cmi_sim.backtest.log_times import TIMES_NAME, read_line_times
-from cmi_sim.backtest.metrics import MARK_WINDOW
-from cmi_sim.exchange import competition_score
+from cmi_sim.backtest.trading_record import MARK_WINDOW
 from cmi_sim.products import CMI_SYMBOLS
 
 REPORT_NAME = "report.html"
@@ -84,9 +83,15 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 
 def _title(run: Mapping, summary: Mapping, run_dir: Path) -> str:
-    settings = run.get("settings") or {}
-    bot = Path(str(settings.get("bot") or run_dir.name)).name
-    return f"{bot} on {summary.get('session') or settings.get('session') or 'a session'}"
+    """`bot.py on session`, from run.json's spec (or the older `settings`)."""
+    spec = run.get("spec") if isinstance(run.get("spec"), dict) else {}
+    settings = run.get("settings") if isinstance(run.get("settings"), dict) else {}
+    participants = spec.get("participants") or [{}]
+    script = (participants[0] or {}).get("script") if isinstance(participants[0], dict) else None
+    bot = Path(str(script or settings.get("bot") or run_dir.name)).name
+    session = spec.get("session")
+    session = session.get("name") if isinstance(session, dict) else session
+    return f"{bot} on {summary.get('session') or session or settings.get('session') or 'a session'}"
 
 
 def _product_order(summary: Mapping, events: Mapping | None) -> list[str]:
@@ -100,7 +105,7 @@ def _product_order(summary: Mapping, events: Mapping | None) -> list[str]:
 
 def _trading(path: Path, user: str | None) -> dict[str, Any]:
     """Trades per product, the user's fills, position, PnL per product and equity over time (times in
-    ms), with positions marked as the summary marks them (median of the last trades, `metrics.py`)."""
+    ms), with positions marked as the summary marks them (median of the last trades, `trading_record.py`)."""
     trades: dict[str, list[list]] = {}
     fills: dict[str, list[list]] = {}
     position_points: dict[str, list[list]] = {}
@@ -205,17 +210,22 @@ def _extremes(group: list[list]) -> list[list]:
 
 
 def _accounts(result: Mapping, run: Mapping) -> list[dict[str, Any]]:
-    """Every account's PnL in the run and its competition score among them (as the summary scores)."""
+    """The run's accounts, best first: its bots (run.json's `participants`, with their competition score
+    when there were two or more) and, flagged `market`, the simulated market's accounts (result.json)."""
+    rows: list[dict[str, Any]] = []
+    for participant in run.get("participants") or []:
+        if isinstance(participant, dict) and participant.get("account") is not None:
+            rows.append({"account": str(participant["account"]), "pnl": participant.get("total_pnl"),
+                         "score": participant.get("score"), "market": False})
     world = result.get("world") or {}
-    pnl = world.get("pnl")
-    if not isinstance(pnl, dict) or not pnl:
-        return []
-    pnl = {str(a): {str(p): float(v) for p, v in (by or {}).items()} for a, by in pnl.items()}
-    scores = competition_score(pnl)
+    pnl = world.get("pnl") if isinstance(world.get("pnl"), dict) else {}
+    known = {row["account"] for row in rows}
     market = set(world.get("market_accounts") or [])
-    rows = [{"account": a, "pnl": sum(by.values()), "score": scores[a], "market": a in market,
-             "byProduct": by} for a, by in pnl.items()]
-    rows.sort(key=lambda row: (-row["score"], -row["pnl"], row["account"]))
+    for account, by_product in pnl.items():
+        if account not in known:
+            rows.append({"account": str(account), "pnl": float(sum((by_product or {}).values())), "score": None,
+                         "market": account in market})
+    rows.sort(key=lambda row: (row["score"] is None, -(row["score"] or 0.0), -(row["pnl"] or 0.0), row["account"]))
     return rows
 
 

@@ -93,17 +93,18 @@ class MarketView:
                 "leaderboard": self.leaderboard()}
 
     def leaderboard(self) -> list[dict]:
-        """Every account that traded: PnL per product and in total, position per product, competition
-        score among them all (as a backtest scores), best first."""
+        """Every account that traded: PnL per product and in total, position per product; the players
+        (not the simulated market's accounts) ranked by their competition score among themselves, then
+        the market's accounts by PnL, without a score (they are not competing)."""
         exchange = self.exchange
         pnl = {account: exchange.pnl(account) for account in exchange.ledger.accounts()}
-        scores = competition_score(pnl)
         reserved = _market_accounts(exchange)
-        rows = [{"account": account, "pnl": sum(by_product.values()), "score": scores[account],
+        scores = competition_score({a: by_product for a, by_product in pnl.items() if a not in reserved})
+        rows = [{"account": account, "pnl": sum(by_product.values()), "score": scores.get(account),
                  "byProduct": by_product, "positions": exchange.positions(account),
                  "market": account in reserved}
                 for account, by_product in pnl.items()]
-        rows.sort(key=lambda row: (-row["score"], -row["pnl"], row["account"]))
+        rows.sort(key=lambda row: (row["market"], -(row["score"] or 0.0), -row["pnl"], row["account"]))
         return rows
 
     def own(self, user: str) -> dict:

@@ -148,3 +148,18 @@ def test_a_product_with_very_many_fills_marks_every_kth(tmp_path, monkeypatch):
     data = report_data(tmp_path)
     assert data["events"]["fillCounts"] == {"LON_FLY": 5}
     assert [mark[0] for mark in data["events"]["fills"]["LON_FLY"]] == [T0 / 1e6, T0 / 1e6 + 3e3]
+
+
+def test_leaderboard_rows_come_from_the_participants_and_the_markets_accounts(tmp_path):
+    make_run(tmp_path)
+    record = json.loads((tmp_path / "run.json").read_text())
+    del record["leaderboard"]
+    record["spec"] = {"participants": [{"script": "/x/bots/quoter.py"}], "session": {"name": "london-2026-02-28"}}
+    record["participants"] = [{"account": "bot", "total_pnl": 25.0, "score": None, "extra": 1}]
+    (tmp_path / "run.json").write_text(json.dumps(record))
+    (tmp_path / "result.json").write_text(json.dumps({"world": {"market_accounts": ["mm"], "pnl": {
+        "bot": {"TIDE_SPOT": 25.0}, "mm": {"TIDE_SPOT": -20.0, "WX_SPOT": -5.0}}}}))
+    data = report_data(tmp_path)
+    assert data["accounts"] == [{"account": "bot", "pnl": 25.0, "score": None, "market": False},
+                                {"account": "mm", "pnl": -25.0, "score": None, "market": True}]
+    assert data["title"] == "quoter.py on london-2026-02-28"  # the spec names the bot

@@ -49,7 +49,7 @@ def test_history_keeps_only_moves_and_a_snapshot_does_not_take_a_frames_points()
     assert view.history["WX_SPOT"] == [[1_000, 50, None, None], [3_000, 51, None, None]]
 
 
-def test_leaderboard_scores_every_trader_and_flags_the_markets_accounts():
+def test_leaderboard_scores_the_players_among_themselves_and_lists_the_market_after_them():
     exchange, view, _ = make_view()
     for name in ("alice", "bob"):
         exchange.login(name, "pw")
@@ -58,10 +58,9 @@ def test_leaderboard_scores_every_trader_and_flags_the_markets_accounts():
     exchange.place(12, "mm", "LON_ETF", BUY, 90, 5)
     exchange.place(13, "bob", "LON_ETF", SELL, 90, 1)  # last trade 90: alice -30, bob 0, mm +30
     rows = view.leaderboard()
-    assert [(r["account"], r["pnl"], r["market"]) for r in rows] == [
-        ("mm", 30.0, True), ("bob", 0.0, False), ("alice", -30.0, False)]
-    assert rows[0]["score"] == 4.0 and rows[-1]["score"] == -4.0  # LON_ETF weighs 4
-    assert rows[-1]["positions"] == {"LON_ETF": 3}
+    assert [(r["account"], r["pnl"], r["score"], r["market"]) for r in rows] == [
+        ("bob", 0.0, 0.0, False), ("alice", -30.0, -4.0, False), ("mm", 30.0, None, True)]  # LON_ETF weighs 4
+    assert rows[1]["positions"] == {"LON_ETF": 3}
 
 
 def test_own_lists_a_users_open_volume_by_side_and_price():

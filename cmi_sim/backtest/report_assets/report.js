@@ -33,17 +33,18 @@
 
   // -- header ---------------------------------------------------------------------------------------
   $("title").textContent = D.title;
-  const settings = (D.run && D.run.settings) || {};
+  const settings = (D.run && (D.run.spec || D.run.settings)) || {};
   $("subtitle").textContent = [D.user ? "account " + D.user : null, S.market ? S.market + " market" : null,
     runFacts.virtual_start ? runFacts.virtual_start.slice(0, 16).replace("T", " ") + " → " + (runFacts.virtual_end || "").slice(11, 16) + " UTC" : null,
     settings.seed !== undefined && settings.seed !== null ? "seed " + settings.seed : null].filter(Boolean).join("  ·  ");
-  const ok = S.status === "ok";
+  const ok = S.status === "ok" || S.status === "completed";
   $("status").textContent = (S.status || "unknown") + (S.settled ? " · settled" : S.status ? " · not settled" : "");
   $("status").className = "pill " + (ok ? "ok" : "bad");
-  const kpis = [["total PnL", S.total_pnl, true], ["score", S.score], ["fills", S.fills], ["max drawdown", S.max_drawdown]];
+  const kpis = [["total PnL", S.total_pnl, true], ["score", S.score], ["fills", S.fills], ["max drawdown", S.max_drawdown],
+                ["sharpe", S.sharpe]];
   $("kpis").innerHTML = kpis.filter((k) => k[1] !== undefined && k[1] !== null).map(([label, v, colour]) =>
     '<div class="kpi"><div class="label">' + label + '</div><div class="value ' + (colour ? signedClass(v) : "") + '">' +
-    (label === "score" ? Number(v).toFixed(4) : fmt(v)) + "</div></div>").join("");
+    (label === "score" ? Number(v).toFixed(4) : label === "sharpe" ? Number(v).toFixed(2) : fmt(v)) + "</div></div>").join("");
 
   const notes = [];
   for (const name of D.missing || []) notes.push(name + " is missing from this run directory: " +
@@ -75,18 +76,25 @@
     if (v === null || v === undefined) return "—";
     if (typeof v === "number") return fmt(v);
     if (typeof v === "boolean") return v ? "yes" : "no";
+    if (Array.isArray(v)) {
+      if (!v.length) return "none";
+      if (v.every((x) => typeof x !== "object" || x === null)) return v.join(", ");
+      const first = v[0];
+      const text = first.message || first.kind || first.error || JSON.stringify(first);
+      return v.length + " (first: " + text + ")";
+    }
     if (typeof v === "object") {
       const entries = Object.entries(v);
       return entries.length ? entries.map(([k, x]) => k + " " + (typeof x === "object" ? JSON.stringify(x) : show(x))).join(", ") : "none";
     }
-    const text = String(v);
-    return text.length > 40 ? text.slice(0, 16) + "…" : text;
+    return String(v);
   }
   const keys = [...Object.keys(LABELS).filter((k) => k in S), ...Object.keys(S).filter((k) => !(k in LABELS) && !SKIP.has(k))];
   const timing = (D.run && D.run.timing) || {};
   const rows = keys.map((k) => [LABELS[k] || k.replace(/_/g, " "), k === "score" && typeof S[k] === "number" ? S[k].toFixed(4) : show(S[k])]);
   if (timing.wall_s !== undefined) rows.push(["wall time", timing.wall_s.toFixed(1) + " s (" + fmt(timing.speedup || 0) + "× real time)"]);
-  $("stats").innerHTML = rows.map(([k, v]) => "<tr><td>" + esc(k) + "</td><td>" + esc(v) + "</td></tr>").join("") ||
+  const cut = (text) => text.length > 44 ? text.slice(0, 43) + "…" : text;  // the whole value on hover
+  $("stats").innerHTML = rows.map(([k, v]) => "<tr><td>" + esc(k) + '</td><td title="' + esc(v) + '">' + esc(cut(v)) + "</td></tr>").join("") ||
     '<tr><td class="dim">no run.json: no statistics</td></tr>';
 
   // -- products -------------------------------------------------------------------------------------
@@ -157,7 +165,8 @@
     const rows = (D.accounts || []).filter((r) => showMarket || !r.market);
     $("leaderboard").innerHTML = '<thead><tr><th>#</th><th>account</th><th class="num">score</th><th class="num">PnL</th></tr></thead><tbody>' +
       (rows.map((r, i) => '<tr class="' + (r.account === D.user ? "me" : "") + (r.market ? " market" : "") + '"><td class="num">' + (i + 1) +
-        "</td><td>" + esc(r.account) + '</td><td class="num">' + r.score.toFixed(4) + '</td><td class="num ' + signedClass(r.pnl) + '">' + fmt(r.pnl) + "</td></tr>").join("") ||
+        "</td><td>" + esc(r.account) + '</td><td class="num">' + (r.score === null || r.score === undefined ? "—" : r.score.toFixed(4)) +
+        '</td><td class="num ' + signedClass(r.pnl) + '">' + money(r.pnl) + "</td></tr>").join("") ||
        '<tr><td colspan="4" class="dim">no accounts\' PnL in result.json</td></tr>') + "</tbody>";
   }
   $("show-market").addEventListener("change", renderLeaderboard);

@@ -153,7 +153,7 @@
         '<span class="chip ' + (v > 0 ? "long" : "short") + '">' + esc(s) + " " + signed(v) + "</span>").join("");
       const cls = (r.account === state.user ? "me" : "") + (r.market ? " market" : "");
       return '<tr class="' + cls + '"><td class="num">' + (i + 1) + "</td><td>" + esc(r.account) +
-        '</td><td class="num">' + r.score.toFixed(4) + '</td><td class="num ' + (r.pnl >= 0 ? "up" : "down") + '">' + fmt(r.pnl) +
+        '</td><td class="num">' + (r.score === null ? "—" : r.score.toFixed(4)) + '</td><td class="num ' + (r.pnl >= 0 ? "up" : "down") + '">' + fmt(r.pnl) +
         '</td><td class="chips">' + (chips || '<span class="dim">flat</span>') + "</td></tr>";
     }).join("") || '<tr><td colspan="5" class="dim">' + (f.leaderboard.length ? "only market accounts have traded" : "nobody has traded yet") + "</td></tr>";
   }
