@@ -56,7 +56,10 @@ def report_data(run_dir: Path) -> dict[str, Any]:
     summary = run.get("summary") if isinstance(run.get("summary"), dict) else {}
     user = summary.get("user") or ((result.get("world") or {}).get("traders") or [None])[0]
     events_path = run_dir / "events.jsonl"
-    events = _trading(events_path, user) if events_path.exists() else None
+    if events_path.exists():
+        events = _trading(events_path, user)
+    else:  # `--events none`: the bot's own record is still in the tables
+        events = _trading_from_tables(run_dir, user)
     products = _product_order(summary, events)
     return {
         "title": _title(run, summary, run_dir),
@@ -178,6 +181,49 @@ def _trading(path: Path, user: str | None) -> dict[str, Any]:
         "equity": decimate(equity),
         "settlement": settlement,
     }
+
+
+def _trading_from_tables(run_dir: Path, user: str | None) -> dict[str, Any] | None:
+    """The bot's fills, positions, PnL per product and equity from fills/equity/positions.parquet (the
+    market's trades are not in them), or None without them."""
+    paths = [run_dir / name for name in ("fills.parquet", "equity.parquet", "positions.parquet")]
+    if user is None or not all(path.exists() for path in paths):
+        return None
+    import pandas as pd
+
+    try:
+        fills, equity, positions = (pd.read_parquet(path) for path in paths)
+    except (OSError, ValueError):
+        return None
+    mine = [table[table["account"] == user] if "account" in table else table for table in (fills, equity, positions)]
+    fills, equity, positions = mine
+    marks: dict[str, list[list]] = {}
+    for row in fills.itertuples(index=False):
+        buy = str(row.side) == "BUY"
+        marks.setdefault(str(row.product), []).append(
+            [int(row.ts) / 1e6, float(row.price), buy,
+             f"{'BUY' if buy else 'SELL'} {int(row.volume)} @ {float(row.price):g} (vs {getattr(row, 'counterparty', '?')})"])
+    times = [int(ts) / 1e6 for ts in equity["ts"]] if "ts" in equity else []
+    pnl = {}
+    for column in (c for c in equity.columns if str(c).startswith("pnl.")):
+        values = [float(v) for v in equity[column]]
+        if any(values):
+            pnl[str(column)[4:]] = decimate([[t, v] for t, v in zip(times, values)])
+    position_points: dict[str, list[list]] = {}
+    position_times = [int(ts) / 1e6 for ts in positions["ts"]] if "ts" in positions else []
+    for column in (c for c in positions.columns if c not in ("ts", "time", "cash", "account")):
+        points, last = [], 0
+        for t, value in zip(position_times, positions[column]):
+            if int(value) != last:
+                points.append([t, int(value)])
+                last = int(value)
+        if points:
+            position_points[str(column)] = points
+    return {"source": "tables", "start": None, "end": None, "products": list(marks), "trades": {}, "tradeCounts": {},
+            "fills": {p: m[::-(-len(m) // MAX_FILL_MARKS)] for p, m in marks.items()},
+            "fillCounts": {p: len(m) for p, m in marks.items()}, "positions": position_points, "pnl": pnl,
+            "equity": decimate([[t, float(v)] for t, v in zip(times, equity["equity"])]) if "equity" in equity else [],
+            "settlement": None}
 
 
 def decimate(points: list[list], limit: int = MAX_POINTS) -> list[list]:

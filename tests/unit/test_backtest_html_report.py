@@ -163,3 +163,25 @@ def test_leaderboard_rows_come_from_the_participants_and_the_markets_accounts(tm
     assert data["accounts"] == [{"account": "bot", "pnl": 25.0, "score": None, "market": False},
                                 {"account": "mm", "pnl": -25.0, "score": None, "market": True}]
     assert data["title"] == "quoter.py on london-2026-02-28"  # the spec names the bot
+
+
+def test_without_events_the_bots_record_comes_from_the_parquet_tables(tmp_path):
+    import pandas as pd
+
+    make_run(tmp_path, events=False)
+    t = [T0 + 60 * 10**9, T0 + 120 * 10**9]
+    pd.DataFrame({"ts": t, "order_id": ["a", "b"], "product": ["TIDE_SPOT", "TIDE_SPOT"], "side": ["SELL", "BUY"],
+                  "price": [100.0, 90.0], "volume": [2, 1], "counterparty": ["mm", "mm"], "aggressor": [True, False],
+                  "account": ["bot", "bot"], "new_column": [1, 2]}).to_parquet(tmp_path / "fills.parquet")
+    pd.DataFrame({"ts": t, "equity": [0.0, 20.0], "cash": [200.0, 110.0], "pnl.TIDE_SPOT": [0.0, 20.0],
+                  "pnl.WX_SPOT": [0.0, 0.0], "account": ["bot", "bot"]}).to_parquet(tmp_path / "equity.parquet")
+    pd.DataFrame({"ts": t, "cash": [200.0, 110.0], "TIDE_SPOT": [-2, -1], "WX_SPOT": [0, 0],
+                  "account": ["bot", "bot"]}).to_parquet(tmp_path / "positions.parquet")
+    data = report_data(tmp_path)
+    events = data["events"]
+    assert data["missing"] == ["events.jsonl"] and events["source"] == "tables"
+    assert [f[:3] for f in events["fills"]["TIDE_SPOT"]] == [[T0 / 1e6 + 60e3, 100.0, False],
+                                                             [T0 / 1e6 + 120e3, 90.0, True]]
+    assert events["positions"] == {"TIDE_SPOT": [[T0 / 1e6 + 60e3, -2], [T0 / 1e6 + 120e3, -1]]}
+    assert events["pnl"] == {"TIDE_SPOT": [[T0 / 1e6 + 60e3, 0.0], [T0 / 1e6 + 120e3, 20.0]]}
+    assert events["equity"][-1] == [T0 / 1e6 + 120e3, 20.0] and events["trades"] == {}

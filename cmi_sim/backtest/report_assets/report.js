@@ -48,7 +48,9 @@
 
   const notes = [];
   for (const name of D.missing || []) notes.push(name + " is missing from this run directory: " +
-    (name === "events.jsonl" ? "no prices, fills, positions or equity can be drawn." : "no settings or statistics to show."));
+    (name !== "events.jsonl" ? "no settings or statistics to show."
+     : E ? "the market's prices are not drawn; the bot's fills, positions, PnL and equity come from the parquet tables."
+     : "no prices, fills, positions or equity can be drawn."));
   if (E && !E.products.length) notes.push("events.jsonl holds no trades: the charts are empty.");
   $("notes").innerHTML = notes.map((n) => '<div class="note">' + esc(n) + "</div>").join("");
 
@@ -113,7 +115,7 @@
     div.className = "product";
     div.dataset.symbol = symbol;
     div.innerHTML = '<div class="product-head"><span class="sym">' + esc(symbol) + "</span>" +
-      '<span class="fact">trades <b>' + fmt(E ? E.tradeCounts[symbol] || 0 : 0) + "</b></span>" +
+      '<span class="fact">trades <b>' + (E && E.source !== "tables" ? fmt(E.tradeCounts[symbol] || 0) : "—") + "</b></span>" +
       '<span class="fact">bot fills <b>' + fmt(fillCount) + "</b>" + (fillCount > fills.length ? " (every " + Math.ceil(fillCount / fills.length) + "th marked)" : "") + "</span>" +
       '<span class="fact">final position <b>' + fmt(finalPos) + "</b></span>" +
       '<span class="fact">PnL <b class="' + signedClass(productPnl) + '">' + money(productPnl) + "</b></span>" +
