@@ -8,6 +8,7 @@ if the exchange changed (and at least every `heartbeat` seconds, so the clock mo
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import deque
 
@@ -15,6 +16,7 @@ from cmi_sim.api.wire import dumps
 from cmi_sim.dashboard.view import MarketView
 
 MAX_BACKLOG = 64
+log = logging.getLogger(__name__)
 
 
 def sse_data(payload: object) -> bytes:
@@ -80,7 +82,11 @@ class DashboardHub:
             if not (self.view.changed or time.monotonic() - last >= self.heartbeat):
                 continue
             last = time.monotonic()
-            frame = sse_data(self.view.frame())
+            try:
+                frame = sse_data(self.view.frame())
+            except Exception:  # a bug must not stop the frames for good, nor touch the API
+                log.exception("the dashboard could not render a frame")
+                continue
             self.frames_rendered += 1
             for viewer in list(self.viewers):
                 viewer.push(frame)
