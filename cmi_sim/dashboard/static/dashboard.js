@@ -145,7 +145,14 @@
     }).join("") || '<tr><td colspan="6" class="dim">no trades yet</td></tr>';
   }
 
+  function showPnl(value) {
+    $("whoami-pnl").textContent = fmt(value);
+    $("whoami-pnl").className = value >= 0 ? "up" : "down";
+  }
+
   function renderLeaderboard(f) {
+    const mine = state.user && f.leaderboard.find((r) => r.account === state.user && !r.market);
+    if (mine && state.token) showPnl(mine.pnl);  // the frame is fresher than the last /dashboard/own
     const showMarket = $("show-market").checked;
     const rows = f.leaderboard.filter((r) => showMarket || !r.market);
     $("leaderboard").querySelector("tbody").innerHTML = rows.map((r, i) => {
@@ -197,8 +204,7 @@
     }).then((own) => {
       if (!own) return;
       state.own = own;
-      $("whoami-pnl").textContent = fmt(own.totalPnl);
-      $("whoami-pnl").className = own.totalPnl >= 0 ? "up" : "down";
+      showPnl(own.totalPnl);
       state.products.forEach(renderCard);
     }).catch(() => {});
   }
