@@ -10,16 +10,14 @@ Unknown keys are shown, not refused; a missing file is named on the page instead
 from __future__ import annotations
 
 import json
-import re
 from collections import deque
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
 from statistics import median_low
 from typing import Any
 
-from cmi_sim.backtest.log_times import TIMES_NAME, read_line_times
+from cmi_sim.backtest.log_times import TIMES_NAME, line_time_ms, read_line_times, times_of_lines
 from cmi_sim.backtest.trading_record import MARK_WINDOW
 from cmi_sim.products import CMI_SYMBOLS
 
@@ -275,32 +273,6 @@ def _accounts(result: Mapping, run: Mapping) -> list[dict[str, Any]]:
     return rows
 
 
-_TIME_PATTERNS = (
-    re.compile(r"(\d{4}-\d{2}-\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?"),  # ISO, logging's asctime
-    re.compile(r"(?<![\d:])()(\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?(?![\d])"),  # a bare clock time
-)
-
-
-def line_time_ms(line: str, day: str | None) -> float | None:
-    """The first time written near a log line's start (its first 120 characters), in ms UTC, or None."""
-    head = line[:120]
-    for pattern in _TIME_PATTERNS:
-        match = pattern.search(head)
-        if match is None:
-            continue
-        date = match.group(1) or day
-        if not date:
-            return None
-        try:
-            stamp = datetime.strptime(f"{date} {match.group(2)}:{match.group(3)}:{match.group(4)}",
-                                      "%Y-%m-%d %H:%M:%S").replace(tzinfo=timezone.utc)
-        except ValueError:
-            return None
-        fraction = float(f"0.{match.group(5)}") if match.group(5) else 0.0
-        return stamp.timestamp() * 1000 + fraction * 1000
-    return None
-
-
 def _bot_log(run_dir: Path, run: Mapping) -> dict[str, Any]:
     """The bot's output lines, each with its time in ms: when the child wrote it (`bot.log-times`), else a
     time the line itself starts with (a run from before the times were kept), else None."""
@@ -312,7 +284,7 @@ def _bot_log(run_dir: Path, run: Mapping) -> dict[str, Any]:
         if not path.exists():
             continue
         lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-        times = _times_of_lines(len(lines), written.get(name.removeprefix("bot."), []))
+        times = times_of_lines(len(lines), written.get(name.removeprefix("bot."), []))
         rows = [[times[i] if times[i] is not None else line_time_ms(line, start), line]
                 for i, line in enumerate(lines)]
         omitted = 0
@@ -322,16 +294,6 @@ def _bot_log(run_dir: Path, run: Mapping) -> dict[str, Any]:
             rows = rows[:half] + [[None, f"... {omitted:,} lines omitted ..."]] + rows[-half:]
         streams[name] = {"lines": rows, "omitted": omitted}
     return streams
-
-
-def _times_of_lines(count: int, entries: list[tuple[int, int]]) -> list[float | None]:
-    """Each line's time in ms from run-length entries (first line, ns): an entry holds until the next."""
-    times: list[float | None] = [None] * count
-    for k, (first, ns) in enumerate(entries):
-        end = entries[k + 1][0] if k + 1 < len(entries) else count
-        for i in range(first, min(end, count)):
-            times[i] = ns / 1e6
-    return times
 
 
 # -- the page -------------------------------------------------------------------------------------

@@ -3,13 +3,16 @@
 The child wraps `sys.stdout` and `sys.stderr` in `TimedLines`, which passes everything through unchanged
 and notes the virtual time at which a line's first character was written. Only changes of time are
 kept (`stream line-number ns`, one per line of the file): a bot printing a hundred lines in one instant
-costs one entry. The report places the bot's log on its time axis with it.
+costs one entry. The report places the bot's log on its time axis with it (`times_of_lines`), or, for
+lines without an entry, with a time the line itself begins with (`line_time_ms`).
 """
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any
 
@@ -75,3 +78,39 @@ def read_line_times(path: Path) -> dict[str, list[tuple[int, int]]]:
             continue
         times.setdefault(parts[0], []).append((int(parts[1]), int(parts[2])))
     return times
+
+
+def times_of_lines(count: int, entries: list[tuple[int, int]]) -> list[float | None]:
+    """Each line's time in ms from run-length entries (first line, ns): an entry holds until the next."""
+    times: list[float | None] = [None] * count
+    for k, (first, ns) in enumerate(entries):
+        end = entries[k + 1][0] if k + 1 < len(entries) else count
+        for i in range(first, min(end, count)):
+            times[i] = ns / 1e6
+    return times
+
+
+_TIME_PATTERNS = (
+    re.compile(r"(\d{4}-\d{2}-\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?"),  # ISO, logging's asctime
+    re.compile(r"(?<![\d:])()(\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?(?![\d])"),  # a bare clock time
+)
+
+
+def line_time_ms(line: str, day: str | None) -> float | None:
+    """The first time written near a log line's start (its first 120 characters), in ms UTC, or None."""
+    head = line[:120]
+    for pattern in _TIME_PATTERNS:
+        match = pattern.search(head)
+        if match is None:
+            continue
+        date = match.group(1) or day
+        if not date:
+            return None
+        try:
+            stamp = datetime.strptime(f"{date} {match.group(2)}:{match.group(3)}:{match.group(4)}",
+                                      "%Y-%m-%d %H:%M:%S").replace(tzinfo=timezone.utc)
+        except ValueError:
+            return None
+        fraction = float(f"0.{match.group(5)}") if match.group(5) else 0.0
+        return stamp.timestamp() * 1000 + fraction * 1000
+    return None

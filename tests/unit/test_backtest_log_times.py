@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import io
 
-from cmi_sim.backtest.html_report import _times_of_lines
-from cmi_sim.backtest.log_times import TimedLines, read_line_times
+from cmi_sim.backtest.log_times import TimedLines, read_line_times, times_of_lines
 
 
 def test_lines_keep_their_text_and_get_the_time_their_first_character_was_written(tmp_path):
@@ -26,7 +25,7 @@ def test_lines_keep_their_text_and_get_the_time_their_first_character_was_writte
     path.write_text(sink.getvalue() + "stdout 9 oops\npartial")
     entries = read_line_times(path)["stdout"]
     assert entries == [(0, 100), (2, 200), (4, 300)]
-    assert _times_of_lines(7, entries) == [1e-4, 1e-4, 2e-4, 2e-4, 3e-4, 3e-4, 3e-4]
+    assert times_of_lines(7, entries) == [1e-4, 1e-4, 2e-4, 2e-4, 3e-4, 3e-4, 3e-4]
 
 
 def test_the_wrapper_passes_other_attributes_through():
@@ -38,4 +37,4 @@ def test_the_wrapper_passes_other_attributes_through():
 
 def test_missing_times_file_reads_as_no_times(tmp_path):
     assert read_line_times(tmp_path / "nothing") == {}
-    assert _times_of_lines(2, []) == [None, None]
+    assert times_of_lines(2, []) == [None, None]
