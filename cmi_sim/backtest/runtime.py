@@ -67,7 +67,7 @@ EXIT_BOT_ERROR = 1
 EXIT_RUNTIME_ERROR = 2
 EXIT_WATCHDOG = 3
 _NS = 1_000_000_000
-_SWEEP_SKIP = ("gevent", "time_machine", "_time_machine", "cmi_sim.backtest", "greenlet")
+_SWEEP_SKIP = ("gevent", "time_machine", "_time_machine", "cmi_sim.backtest", "cmi_sim.arena", "greenlet")
 
 
 @dataclass
@@ -116,6 +116,8 @@ class WorldContext:
 class VirtualRuntime:
     """Set-up, run and result of one backtest in this (child) process."""
 
+    loop_class: type[VirtualLoop] = VirtualLoop  #: a subclass may gate the loop (the arena's lock-step)
+
     def __init__(self, config: RunConfig) -> None:
         self.config = config
         self.start_ns = config.start_ns
@@ -135,7 +137,7 @@ class VirtualRuntime:
         time.tzset()
         import gevent
 
-        gevent.config.loop = VirtualLoop
+        gevent.config.loop = self.loop_class
         gevent.config.monitor_thread = False
         from gevent import monkey
 

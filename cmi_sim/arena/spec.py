@@ -1,0 +1,160 @@
+"""What an arena run is: participants (bot scripts with their arguments and limits) and the session.
+
+A frozen value; `digest()` hashes everything that decides the run's events (the bots' file contents,
+their arguments and environment, the session, seed, end, latency, market), so it names the run.
+`load_spec(path)` reads an `arena.toml`:
+
+    session = "london-2026-02-28"      # optional; also: seed, until, latency_ms, market, grace_s
+    until = "6h"
+
+    [[bot]]
+    path = "bots/quoter.py"            # relative to the spec file
+    args = ["--username", "quoter_a"]
+
+    [[bot]]
+    path = "bots/quoter.py"
+    name = "quoter-wide"
+    copies = 2                         # two participants; "{copy}" in args becomes 1, 2
+    args = ["--username", "wide_{copy}", "--width", "9"]
+    memory_mb = 1024                   # per-bot limits (default: DEFAULT_MEMORY_MB, DEFAULT_CPU_S)
+    cpu_s = 600
+    env = { MY_SETTING = "x" }
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from cmi_sim.sessions import DEFAULT_SESSION
+
+__all__ = ["ArenaSpec", "Participant", "SpecError", "load_spec", "DEFAULT_MEMORY_MB", "DEFAULT_CPU_S"]
+
+DEFAULT_MEMORY_MB = 2048  #: address-space limit of each bot process (RLIMIT_AS)
+DEFAULT_CPU_S = 3600.0  #: CPU-time limit of each bot process (RLIMIT_CPU)
+_BOT_KEYS = {"path", "args", "name", "copies", "env", "cwd", "python", "memory_mb", "cpu_s"}
+_TOP_KEYS = {"session", "seed", "until", "latency_ms", "market", "grace_s", "watchdog_s", "bot"}
+
+
+class SpecError(ValueError):
+    """A spec that cannot run (one line for the user)."""
+
+
+@dataclass(frozen=True)
+class Participant:
+    bot: str  #: absolute path of the bot script
+    args: tuple[str, ...] = ()
+    name: str = ""  #: label on the leaderboard (default: the script's stem, numbered if repeated)
+    env: tuple[tuple[str, str], ...] = ()
+    cwd: str | None = None
+    python: str | None = None  #: interpreter (default: the one running cmi-sim)
+    memory_mb: int | None = DEFAULT_MEMORY_MB
+    cpu_s: float | None = DEFAULT_CPU_S
+
+    def bot_sha256(self) -> str:
+        return hashlib.sha256(Path(self.bot).read_bytes()).hexdigest()
+
+
+@dataclass(frozen=True)
+class ArenaSpec:
+    participants: tuple[Participant, ...]
+    session: str = DEFAULT_SESSION
+    seed: int | None = None
+    until: str | None = None
+    latency_ms: float = 1.0
+    market: bool = True
+    grace_s: float = 10.0
+    watchdog_s: float = 30.0
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)  # not hashed: outputs, wall limits
+
+    def identity(self) -> dict[str, Any]:
+        """Everything that decides the events, as plain data."""
+        return {
+            "participants": [{**asdict(p), "bot_sha256": p.bot_sha256()} for p in self.participants],
+            "session": self.session, "seed": self.seed, "until": self.until, "latency_ms": self.latency_ms,
+            "market": self.market, "grace_s": self.grace_s,
+        }
+
+    def digest(self) -> str:
+        return hashlib.sha256(json.dumps(self.identity(), sort_keys=True, default=list).encode()).hexdigest()[:16]
+
+    def with_names(self) -> ArenaSpec:
+        """Unique names: a script's stem, numbered where several participants share one."""
+        names = [p.name or Path(p.bot).stem for p in self.participants]
+        seen: dict[str, int] = {}
+        unique = []
+        for name in names:
+            seen[name] = seen.get(name, 0) + 1
+            unique.append(name if names.count(name) == 1 else f"{name}-{seen[name]}")
+        return replace(self, participants=tuple(replace(p, name=n) for p, n in zip(self.participants, unique)))
+
+
+def participant_from_path(path: str | Path, args: tuple[str, ...] = (), **options: Any) -> Participant:
+    bot = Path(path).expanduser().resolve()
+    if not bot.is_file():
+        raise SpecError(f"no bot file {path}")
+    return Participant(bot=str(bot), args=tuple(args), **options)
+
+
+def load_spec(path: str | Path) -> ArenaSpec:
+    """An `arena.toml` as a spec (bot paths relative to the file)."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text())
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise SpecError(f"{path}: {error}") from None
+    unknown = set(data) - _TOP_KEYS
+    if unknown:
+        raise SpecError(f"{path}: unknown keys {sorted(unknown)} (known: {sorted(_TOP_KEYS)})")
+    bots = data.get("bot", [])
+    if not isinstance(bots, list) or not all(isinstance(b, dict) for b in bots):
+        raise SpecError(f"{path}: [[bot]] must be a list of tables")
+    participants: list[Participant] = []
+    for number, entry in enumerate(bots, 1):
+        participants.extend(_participants(path, number, entry))
+    top = {key: data[key] for key in ("session", "seed", "until", "latency_ms", "market", "grace_s", "watchdog_s")
+           if key in data}
+    try:
+        return ArenaSpec(participants=tuple(participants), **top)
+    except TypeError as error:
+        raise SpecError(f"{path}: {error}") from None
+
+
+def _participants(path: Path, number: int, entry: dict[str, Any]) -> list[Participant]:
+    where = f"{path}: bot #{number}"
+    unknown = set(entry) - _BOT_KEYS
+    if unknown:
+        raise SpecError(f"{where}: unknown keys {sorted(unknown)} (known: {sorted(_BOT_KEYS)})")
+    if not isinstance(entry.get("path"), str):
+        raise SpecError(f"{where}: needs path = \"bot.py\"")
+    args = entry.get("args", [])
+    if not isinstance(args, list) or not all(isinstance(a, (str, int, float)) for a in args):
+        raise SpecError(f"{where}: args must be a list of strings")
+    copies = entry.get("copies", 1)
+    if not isinstance(copies, int) or copies < 1:
+        raise SpecError(f"{where}: copies must be a positive integer")
+    env = entry.get("env", {})
+    if not isinstance(env, dict):
+        raise SpecError(f"{where}: env must be a table of strings")
+    bot = (path.parent / entry["path"]).resolve()
+    if not bot.is_file():
+        raise SpecError(f"{where}: no bot file {entry['path']}")
+    cwd = entry.get("cwd")
+    result = []
+    for copy in range(1, copies + 1):
+        name = entry.get("name", "")
+        result.append(Participant(
+            bot=str(bot),
+            args=tuple(str(a).replace("{copy}", str(copy)) for a in args),
+            name=(f"{name}-{copy}" if name and copies > 1 else name),
+            env=tuple(sorted((str(k), str(v)) for k, v in env.items())),
+            cwd=str((path.parent / cwd).resolve()) if cwd else None,
+            python=entry.get("python"),
+            memory_mb=entry.get("memory_mb", DEFAULT_MEMORY_MB),
+            cpu_s=entry.get("cpu_s", DEFAULT_CPU_S),
+        ))
+    return result
