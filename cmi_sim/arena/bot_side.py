@@ -24,6 +24,7 @@ from typing import Any
 from cmi_sim.api.wire import KEEPALIVE  # the comment the live server sends on an idle stream
 from cmi_sim.arena.protocol import REFUSED, STREAM, decode_grant, encode_report, read_message, request_item, \
     write_message
+from cmi_sim.backtest.clocks import REAL
 from cmi_sim.backtest.router import ConnectionRefused, Reply, StreamReply, World
 from cmi_sim.backtest.vloop import PRIORITY_DEFAULT, PRIORITY_WORLD
 
@@ -71,6 +72,7 @@ class BotChannel:
         self.abandoned: set[int] = set()
         self.queues: dict[int, LocalQueue] = {}
         self.n_grants = 0
+        self.wait_s = 0.0  # real seconds spent waiting for the coordinator
         self._seq = 0
         self._select = _original_select()
 
@@ -92,7 +94,9 @@ class BotChannel:
                                self.outbox, self.closed)
         self.outbox, self.closed = [], []
         write_message(self.fd, report)
+        waited = REAL.perf_counter()
         payload = self._wait()
+        self.wait_s += REAL.perf_counter() - waited
         if payload is None:
             raise CoordinatorGone()
         horizon, frames, replies = decode_grant(payload)
@@ -231,7 +235,8 @@ class RemoteWorld:
         return Reply(status, dict(reply_headers), payload)
 
     def result(self) -> dict[str, Any]:
-        return {"requests_sent": self.n_requests, "grants": self.channel.n_grants}
+        return {"requests_sent": self.n_requests, "grants": self.channel.n_grants,
+                "wait_s": round(self.channel.wait_s, 3)}
 
 
 def make_world(ctx: Any) -> World:
