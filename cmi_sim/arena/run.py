@@ -123,6 +123,15 @@ def _launch(spec: ArenaSpec, index: int, run_dir: Path, open_ns: int, end_ns: in
     )
 
 
+def _read_result(path: Path) -> dict[str, Any] | None:
+    """The bot process's result file, if it wrote a readable one (a bot can break its own sandbox)."""
+    try:
+        result = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return result if isinstance(result, dict) else None
+
+
 def _status(bot: BotState, result: dict[str, Any] | None) -> tuple[str, str]:
     """(status, why) of one participant: `ok`, `failed` or `wall_limit`."""
     if bot.end_reason == "wall_limit":
@@ -157,7 +166,7 @@ def _record(spec: ArenaSpec, digest: str, session: Any, end_ns: int, venue: Venu
         index = bot.launch.index
         bot_dir = bot.launch.stdout_path.parent
         result_path = bot_dir / "result.json"
-        result = json.loads(result_path.read_text()) if result_path.exists() else None
+        result = _read_result(result_path)
         status, why = _status(bot, result)
         accounts = venue.accounts_of(index)
         account = accounts[0] if accounts else None

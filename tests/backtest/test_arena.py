@@ -1,0 +1,72 @@
+"""The arena engine: one process per bot in lock-step; equivalence with a backtest, isolation, limits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cmi_sim.arena.run import run_arena
+from cmi_sim.arena.spec import ArenaSpec, participant_from_path
+from cmi_sim.backtest.launch import BacktestOptions, run_backtest
+
+ROOT = Path(__file__).resolve().parents[2]
+QUOTER = ROOT / "bots" / "quoter.py"
+ARENA_BOTS = ROOT / "tests" / "integration" / "arena_bots"
+
+
+def arena(tmp_path: Path, *participants, until: str = "10m", name: str = "run", **options):
+    spec = ArenaSpec(participants=tuple(participants), until=until, **options)
+    return run_arena(spec, out=tmp_path / name, wall_limit_s=600, tables=False)
+
+
+@pytest.mark.slow
+def test_one_bot_arena_gives_the_backtests_events_byte_for_byte(tmp_path):
+    """A backtest is the one-participant case: the lock-step protocol changes nothing that happens."""
+    outcome = arena(tmp_path, participant_from_path(QUOTER))
+    backtest = run_backtest(BacktestOptions(bot=QUOTER, until="10m", out=tmp_path / "backtest"))
+    events = (outcome.run_dir / "events.jsonl").read_bytes()
+    assert events and events == (tmp_path / "backtest" / "events.jsonl").read_bytes()
+    row = outcome.leaderboard[0]
+    assert row["total_pnl"] == backtest.summary["total_pnl"]
+    assert row["fills"] == backtest.summary["fills"]
+    assert row["requests"] == backtest.summary["requests"]
+
+
+@pytest.mark.slow
+def test_a_bot_that_vandalises_its_interpreter_does_not_touch_another(tmp_path):
+    alone = arena(tmp_path, participant_from_path(QUOTER), name="alone")
+    beside = arena(tmp_path, participant_from_path(QUOTER), participant_from_path(ARENA_BOTS / "patcher.py"),
+                   name="beside")
+    assert (beside.run_dir / "events.jsonl").read_bytes() == (alone.run_dir / "events.jsonl").read_bytes()
+    board = {row["name"]: row for row in beside.leaderboard}
+    assert board["quoter"]["status"] == "ok"
+    assert board["quoter"]["total_pnl"] == alone.leaderboard[0]["total_pnl"]
+    assert board["patcher"]["account"] is None  # it never logged in
+
+
+@pytest.mark.slow
+def test_memory_and_cpu_limits_stop_only_the_bot_that_exceeds_them(tmp_path):
+    hog = ARENA_BOTS / "hog.py"
+    outcome = arena(tmp_path,
+                    participant_from_path(QUOTER),
+                    participant_from_path(hog, ("--memory", "1500"), name="memory-hog", memory_mb=600),
+                    participant_from_path(hog, ("--spin",), name="cpu-hog", cpu_s=2),
+                    until="5m")
+    board = {row["name"]: row for row in outcome.leaderboard}
+    assert board["quoter"]["status"] == "ok"
+    assert board["quoter"]["requests"] > 100
+    assert board["memory-hog"]["status"] == "failed"
+    assert "MemoryError" in board["memory-hog"]["why"]
+    assert board["cpu-hog"]["status"] == "failed"
+    assert "signal" in board["cpu-hog"]["why"]  # SIGXCPU (then SIGKILL) from RLIMIT_CPU
+
+
+@pytest.mark.slow
+def test_a_bot_that_forges_messages_to_the_coordinator_is_stopped(tmp_path):
+    outcome = arena(tmp_path, participant_from_path(QUOTER), participant_from_path(ARENA_BOTS / "forger.py"),
+                    until="5m")
+    board = {row["name"]: row for row in outcome.leaderboard}
+    assert board["forger"]["status"] == "failed"
+    assert board["forger"]["why"].startswith("protocol")
+    assert board["quoter"]["status"] == "ok"
