@@ -21,7 +21,7 @@ from cmi_sim.api.streams import Subscription
 from cmi_sim.api.wire import KEEPALIVE
 from cmi_sim.backtest.router import ConnectionRefused, Reply, StreamReply, World
 from cmi_sim.backtest.vloop import PRIORITY_WORLD
-from cmi_sim.exchange.event_lines import EventLineEncoder
+from cmi_sim.exchange import JsonlSink
 from cmi_sim.sessions import load_session
 from cmi_sim.simulation import Simulation
 
@@ -90,11 +90,13 @@ class ExchangeWorld:
         args = ctx.config
         self.ctx = ctx
         self.session = load_session(args["session"], seed=args.get("seed"))
-        self.simulation = Simulation(self.session, ctx.now_ns, seed=args.get("seed"))
+        self.events_path = Path(args["events_path"]) if args.get("events_path") else None
+        # Events stream to events.jsonl as they happen: the child never holds the day's history.
+        self.journal = JsonlSink(self.events_path) if self.events_path is not None else None
+        self.simulation = Simulation(self.session, ctx.now_ns, seed=args.get("seed"), journal=self.journal)
         self.service = self.simulation.service
         self.data = self.simulation.data
         self.settle_at_end = bool(args.get("settle", True))
-        self.events_path = Path(args["events_path"]) if args.get("events_path") else None
         self.progress_path = Path(args["progress_path"]) if args.get("progress_path") else None
         self.final_pnl: dict[str, dict[str, float]] | None = None
         self._next_progress = 0  # virtual ns at which the progress file is next written
@@ -146,9 +148,7 @@ class ExchangeWorld:
 
     def result(self) -> dict[str, Any]:
         exchange = self.simulation.exchange
-        if self.events_path is not None:
-            with self.events_path.open("w") as out:
-                out.writelines(EventLineEncoder().lines(exchange.log))
+        exchange.journal.close()  # everything on file before the parent reads it
         accounts = exchange.accounts.usernames()
         traders = [name for name in accounts if name not in self.market_accounts]
         pnl = self.final_pnl if self.final_pnl is not None else {a: exchange.pnl(a) for a in exchange.ledger.accounts()}
@@ -164,7 +164,7 @@ class ExchangeWorld:
             "requests": {name: {"requests": exchange.rates.stats(name).requests,
                                 "violations": exchange.rates.stats(name).violations} for name in traders},
             "rules": {"rate_limit": exchange.rules.rate_limit, "requests_per_second": exchange.rules.requests_per_second},
-            "n_events": len(exchange.log),
+            "n_events": exchange.journal.count,
             "n_trades": len(exchange.tape),
         }
 
