@@ -49,6 +49,7 @@ from cmi_sim.arena.venue import Venue
 __all__ = ["BotLaunch", "Coordinator", "BotState"]
 
 INF = 1 << 62
+FLUSH_EVERY_NS = 600_000_000_000
 
 
 @dataclass
@@ -102,6 +103,7 @@ class Coordinator:
         self.market_at = self.start_ns if venue.simulation.market is not None else INF
         self.end_at = end_ns  # the session end (settlement when `settle`), a world event
         self.n_rounds = 0
+        self._next_flush = 0
         self.n_messages = 0
         self.wall_limited = False
         self._selector = selectors.DefaultSelector()
@@ -176,8 +178,11 @@ class Coordinator:
                 wake = None
             # as in a backtest: a wake asked for the past or now runs at once, nothing at or after the end
             self.market_at = max(wake, t_ns) if wake is not None and wake < self.end_ns else INF
-            if self.progress is not None:
-                self.progress(t_ns)
+            if t_ns >= self._next_flush:  # the journal reaches the OS every 10 virtual minutes
+                venue.journal.flush()
+                self._next_flush = t_ns + FLUSH_EVERY_NS
+                if self.progress is not None:
+                    self.progress(t_ns)
         else:
             self.end_at = INF
             if self.settle_at_end:

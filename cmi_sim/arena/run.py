@@ -198,7 +198,7 @@ def _record(spec: ArenaSpec, digest: str, session: Any, end_ns: int, venue: Venu
         "settlement": dict(session.settlement_values) if venue.settled_pnl is not None else None,
         "market": "none" if venue.simulation.market is None else session.market.get("kind"),
         "leaderboard": leaderboard,
-        "events_sha256": events_sha, "n_events": venue.journal.n_events,
+        "events_sha256": events_sha, "n_events": venue.journal.count,
         "timing": {"wall_s": round(wall_s, 3), "speedup": virtual_s / wall_s if wall_s else 0.0},
         "coordinator": {"rounds": coordinator.n_rounds, "grants": coordinator.n_messages,
                         "wall_limited": coordinator.wall_limited,

@@ -12,7 +12,6 @@ can deliver them to the owning bot process at the event's virtual time.
 from __future__ import annotations
 
 import dataclasses
-import inspect
 import json
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from cmi_sim.api.service import STREAM_PATH, error_reply
 from cmi_sim.api.streams import Subscription
 from cmi_sim.arena.protocol import REFUSED, REPLY, STREAM
 from cmi_sim.backtest.exchange_world import JSON_HEADERS, STREAM_HEADERS, _target
+from cmi_sim.exchange import JsonlSink
 from cmi_sim.sessions import Session
 from cmi_sim.simulation import Simulation
 
@@ -36,12 +36,9 @@ class Venue:
             session = dataclasses.replace(session, market={"kind": "none"})
         self.session = session
         self.now_ns = session.open_ns
-        self.journal = _open_journal(events_path)
-        if self.journal.native:
-            self.simulation = Simulation(session, self._clock, seed=seed, journal=self.journal.sink)
-        else:
-            self.simulation = Simulation(session, self._clock, seed=seed)
-            self.journal.attach(self.simulation.exchange)
+        # The event journal: every event on file as it happens (a killed run keeps what it did), none in memory.
+        self.journal = JsonlSink(events_path)
+        self.simulation = Simulation(session, self._clock, seed=seed, journal=self.journal)
         self.exchange = self.simulation.exchange
         self.service = self.simulation.service
         self.data = self.simulation.data
@@ -138,67 +135,3 @@ class Venue:
 
     def close(self) -> None:
         self.journal.close()
-
-
-class _Journal:
-    """The run's event journal, streamed to `events.jsonl` as events happen.
-
-    With the exchange's own sink (`cmi_sim.exchange.JsonlSink`, when present) the exchange writes it;
-    otherwise the exchange's `log` list is swapped for an appender that writes each batch."""
-
-    def __init__(self, path: Path) -> None:
-        try:
-            from cmi_sim.exchange import JsonlSink  # the event sink of the exchange (issue 19)
-        except ImportError:
-            JsonlSink = None
-        self.native = JsonlSink is not None and "journal" in inspect.signature(Simulation).parameters
-        if self.native:
-            self.sink = JsonlSink(path)
-            self._out = None
-        else:
-            from cmi_sim.exchange.event_lines import EventLineEncoder
-
-            self.sink = None
-            self._out = path.open("w", encoding="utf-8", newline="\n", buffering=1 << 20)
-            self._encode = EventLineEncoder()
-            self.count = 0
-
-    def attach(self, exchange: Any) -> None:
-        journal = self
-
-        class Appender(list):
-            """Stands in for `Exchange.log`: writes instead of keeping."""
-
-            def append(self, event: Any) -> None:
-                journal._write((event,))
-
-            def extend(self, events: Any) -> None:
-                journal._write(events)
-
-        exchange.log = Appender()
-
-    def _write(self, events: Any) -> None:
-        encode = self._encode
-        for event in events:
-            self._out.write(encode(event) + "\n")
-            self.count += 1
-
-    def flush(self) -> None:
-        if self.native:
-            self.sink.flush()
-        else:
-            self._out.flush()
-
-    def close(self) -> None:
-        if self.native:
-            self.sink.close()
-        elif not self._out.closed:
-            self._out.close()
-
-    @property
-    def n_events(self) -> int:
-        return self.sink.count if self.native else self.count
-
-
-def _open_journal(path: Path) -> _Journal:
-    return _Journal(path)

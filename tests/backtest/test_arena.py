@@ -70,3 +70,14 @@ def test_a_bot_that_forges_messages_to_the_coordinator_is_stopped(tmp_path):
     assert board["forger"]["status"] == "failed"
     assert board["forger"]["why"].startswith("protocol")
     assert board["quoter"]["status"] == "ok"
+
+
+def test_a_run_stopped_at_its_wall_limit_keeps_its_events_and_says_so(tmp_path):
+    spec = ArenaSpec(participants=(participant_from_path(QUOTER),))
+    outcome = run_arena(spec, out=tmp_path / "run", wall_limit_s=6, tables=False)
+    assert outcome.record["coordinator"]["wall_limited"]
+    assert [row["status"] for row in outcome.leaderboard] == ["wall_limit"]
+    lines = (tmp_path / "run" / "events.jsonl").read_text().splitlines()
+    assert lines and lines[-1].endswith("}")  # whole lines only
+    assert outcome.record["n_events"] == len(lines)
+    assert not outcome.record["settled"]
