@@ -199,7 +199,7 @@ def _record(spec: ArenaSpec, digest: str, session: Any, end_ns: int, venue: Venu
         "market": "none" if venue.simulation.market is None else session.market.get("kind"),
         "leaderboard": leaderboard,
         "events_sha256": events_sha, "n_events": venue.journal.count,
-        "timing": {"wall_s": round(wall_s, 3), "speedup": virtual_s / wall_s if wall_s else 0.0},
+        "timing": {"wall_s": round(wall_s, 3), "virtual_s": virtual_s, "speedup": virtual_s / wall_s if wall_s else 0.0},
         "coordinator": {"rounds": coordinator.n_rounds, "grants": coordinator.n_messages,
                         "wall_limited": coordinator.wall_limited,
                         "market_error": getattr(coordinator, "market_error", None)},
