@@ -11,21 +11,22 @@ Run directory (default `runs/arena-<session>-<spec digest>`):
 from __future__ import annotations
 
 import json
+import platform
 import sys
 import time
+from importlib import metadata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from cmi_sim import __version__
 from cmi_sim.arena.coordinator import BotLaunch, BotState, Coordinator
+from cmi_sim.arena.figures import journal_figures, write_tables
 from cmi_sim.arena.leaderboard import build_leaderboard
-from cmi_sim.arena.spec import ArenaSpec, SpecError
+from cmi_sim.arena.spec import ArenaSpec, SpecError, parse_until
 from cmi_sim.arena.venue import Venue
 from cmi_sim.backtest.config import RunConfig
-from cmi_sim.backtest.launch import BacktestError, parse_until
-from cmi_sim.backtest.metrics import account_figures, read_relevant_events
 from cmi_sim.backtest.parent import child_env
-from cmi_sim.backtest.report import prepare_in_background, versions, write_tables
 from cmi_sim.exchange import format_timestamp
 from cmi_sim.sessions import load_session
 
@@ -56,10 +57,7 @@ def run_arena(spec: ArenaSpec, out: Path | None = None, wall_limit_s: float = 36
                         "in parallel)")
     spec = spec.with_names()
     session = load_session(spec.session, seed=spec.seed)
-    try:
-        end_ns = session.close_ns if spec.until is None else parse_until(spec.until, session)
-    except BacktestError as error:
-        raise SpecError(str(error)) from None
+    end_ns = session.close_ns if spec.until is None else parse_until(spec.until, session.open_ns)
     if not session.open_ns < end_ns <= session.close_ns:
         raise SpecError(f"--until must fall within trading hours, {format_timestamp(session.open_ns)} to "
                         f"{format_timestamp(session.close_ns)}")
@@ -78,7 +76,6 @@ def run_arena(spec: ArenaSpec, out: Path | None = None, wall_limit_s: float = 36
             on_progress(min(1.0, (t_ns - session.open_ns) / span))
 
     started = time.monotonic()
-    imports = prepare_in_background() if tables else None
     venue = Venue(session, spec.seed, events_path, market=spec.market)
     coordinator = Coordinator(venue, launches, end_ns, latency_ns, settle=end_ns == session.close_ns,
                               wall_limit_s=wall_limit_s, progress=progress if on_progress else None)
@@ -89,11 +86,19 @@ def run_arena(spec: ArenaSpec, out: Path | None = None, wall_limit_s: float = 36
         coordinator.shutdown()
         venue.close()
     wall_s = time.monotonic() - started
-    if imports is not None:
-        imports.join()
     record = _record(spec, digest, session, end_ns, venue, coordinator, run_dir, wall_s, tables)
     (run_dir / "run.json").write_text(json.dumps(record, indent=1, default=repr))
     return ArenaOutcome(run_dir, record["leaderboard"], record)
+
+
+def _versions() -> dict[str, str]:
+    found = {"cmi-sim": __version__, "python": platform.python_version()}
+    for name in ("gevent", "requests"):
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            pass
+    return found
 
 
 def _launch(spec: ArenaSpec, index: int, run_dir: Path, open_ns: int, end_ns: int, seed: int,
@@ -157,10 +162,11 @@ def _status(bot: BotState, result: dict[str, Any] | None) -> tuple[str, str]:
 
 def _record(spec: ArenaSpec, digest: str, session: Any, end_ns: int, venue: Venue, coordinator: Coordinator,
             run_dir: Path, wall_s: float, tables: bool) -> dict[str, Any]:
-    events_path = run_dir / "events.jsonl"
-    events, events_sha = read_relevant_events(events_path)
     pnl_all = venue.pnl()
-    starting = dict(session.products)
+    all_accounts = [name for i in range(len(spec.participants)) for name in venue.accounts_of(i)]
+    final = pnl_all if venue.settled_pnl is not None else None
+    figures_of, events_sha = journal_figures(run_dir / "events.jsonl", all_accounts, dict(session.products),
+                                             final, end_ns)
     entries = []
     for bot, participant in zip(coordinator.bots, spec.participants):
         index = bot.launch.index
@@ -170,17 +176,18 @@ def _record(spec: ArenaSpec, digest: str, session: Any, end_ns: int, venue: Venu
         status, why = _status(bot, result)
         accounts = venue.accounts_of(index)
         account = accounts[0] if accounts else None
-        final = pnl_all.get(account) if account and venue.settled_pnl is not None else None
-        figures = account_figures(events, account or "", starting, final, end_ns)
-        if tables and account:
+        figures = figures_of[account] if account else None
+        if tables and figures is not None:
             write_tables(bot_dir, figures)
         stats = venue.exchange.rates.stats(account) if account else None
         entries.append({
             "name": participant.name, "bot": participant.bot, "args": list(participant.args),
             "account": account, "accounts": accounts, "status": status, "why": why,
             "outcome": ((result or {}).get("bot") or {}).get("outcome"),
-            "fills": len(figures.fills), "volume": figures.volume, "max_abs_position": figures.max_abs_position,
-            "max_drawdown": figures.max_drawdown, "rejections": figures.rejections,
+            "fills": len(figures.fills) if figures else 0, "volume": figures.volume if figures else 0,
+            "max_abs_position": figures.max_abs_position if figures else 0,
+            "max_drawdown": figures.max_drawdown if figures else 0.0,
+            "rejections": figures.rejections if figures else {},
             "requests": stats.requests if stats else 0, "rate_violations": stats.violations if stats else 0,
             "requests_sent": bot.n_requests,
             "refused_requests": len((result or {}).get("refused") or []),
@@ -192,7 +199,7 @@ def _record(spec: ArenaSpec, digest: str, session: Any, end_ns: int, venue: Venu
     virtual_s = (end_ns - session.open_ns) / 1e9
     return {
         "run_version": RUN_VERSION,
-        "spec": spec.identity(), "spec_digest": digest, "versions": versions(),
+        "spec": spec.identity(), "spec_digest": digest, "versions": _versions(),
         "session": session.name, "virtual_start": format_timestamp(session.open_ns),
         "virtual_end": format_timestamp(end_ns), "settled": venue.settled_pnl is not None,
         "settlement": dict(session.settlement_values) if venue.settled_pnl is not None else None,

@@ -25,11 +25,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import tomllib
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from cmi_sim.backtest.config import parse_start_ns
 from cmi_sim.sessions import DEFAULT_SESSION
 
 __all__ = ["ArenaSpec", "Participant", "SpecError", "load_spec", "DEFAULT_MEMORY_MB", "DEFAULT_CPU_S"]
@@ -40,8 +42,24 @@ _BOT_KEYS = {"path", "args", "name", "copies", "env", "cwd", "python", "memory_m
 _TOP_KEYS = {"session", "seed", "until", "latency_ms", "market", "grace_s", "watchdog_s", "bot"}
 
 
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhd])$")
+_UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
 class SpecError(ValueError):
     """A spec that cannot run (one line for the user)."""
+
+
+def parse_until(text: str, open_ns: int) -> int:
+    """An ISO UTC time, or a duration from the trading open such as `90m`, `6h` (as `backtest --until`)."""
+    match = _DURATION.match(str(text).strip())
+    if match:
+        return open_ns + round(float(match.group(1)) * _UNIT_S[match.group(2)] * 1e9)
+    try:
+        return parse_start_ns(str(text))
+    except ValueError:
+        raise SpecError(f"--until: expected a UTC time like 2026-02-28T18:00Z or a duration like 6h, "
+                        f"got {text!r}") from None
 
 
 @dataclass(frozen=True)
