@@ -43,12 +43,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from cmi_sim.arena.protocol import ProtocolError, decode_report, encode_grant, read_message, write_message
+from cmi_sim.arena.protocol import ProtocolError, decode_report, encode_grant, receive_message, send_message
 from cmi_sim.arena.venue import Venue
 
 __all__ = ["BotLaunch", "Coordinator", "BotState"]
 
 INF = 1 << 62
+MESSAGE_TIMEOUT_S = 10.0  # real seconds a bot process may take to finish a message it started
+EXIT_TIMEOUT_S = 5.0  # real seconds a bot process that closed its channel gets to exit
 FLUSH_EVERY_NS = 600_000_000_000
 
 
@@ -120,6 +122,7 @@ class Coordinator:
                                             cwd=launch.cwd, pass_fds=(theirs.fileno(),),
                                             preexec_fn=lambda limits=limits: _apply_limits(*limits))
             theirs.close()
+            ours.settimeout(MESSAGE_TIMEOUT_S)
             bot.sock = ours
             bot.fd = ours.fileno()
             bot.bound = self.start_ns + self.half_ns  # bots start at the open without a grant
@@ -216,7 +219,10 @@ class Coordinator:
 
     def _grant(self, bot: BotState, horizon: int) -> None:
         try:
-            write_message(bot.fd, encode_grant(horizon, bot.frames, bot.replies))
+            send_message(bot.sock, encode_grant(horizon, bot.frames, bot.replies))
+        except socket.timeout:
+            self._leave(bot, "protocol: the bot process stopped reading its grants")
+            return
         except OSError:
             pass  # the process is gone: its end of file shows up in _collect
         bot.frames, bot.replies = [], []
@@ -238,7 +244,7 @@ class Coordinator:
                     continue
                 del pending[bot.fd]
                 try:
-                    payload = read_message(bot.fd)
+                    payload = receive_message(bot.sock)
                     reports[bot.launch.index] = None if payload is None else decode_report(payload)
                 except (ProtocolError, OSError) as error:
                     reports[bot.launch.index] = error
@@ -280,7 +286,11 @@ class Coordinator:
             pass
         if reason is not None and bot.proc.poll() is None:
             bot.proc.kill()
-        bot.exit_code = bot.proc.wait()
+        try:
+            bot.exit_code = bot.proc.wait(timeout=EXIT_TIMEOUT_S)
+        except subprocess.TimeoutExpired:  # it closed its channel but lives on: it is done all the same
+            bot.proc.kill()
+            bot.exit_code = bot.proc.wait()
         bot.sock.close()
         self.venue.close_streams_of(bot.launch.index)
 

@@ -42,7 +42,9 @@ def render_leaderboard(leaderboard: Sequence[Mapping[str, Any]], facts: Sequence
     from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    import sys
+
+    console = Console(width=None if sys.stdout.isatty() else 132)  # piped output: names whole, not cut
     table = Table(title="cmi-sim arena: leaderboard", show_header=True, header_style="bold")
     for column, justify in (("#", "right"), ("bot", "left"), ("account", "left"), ("status", "left"),
                             ("score", "right"), ("total PnL", "right"), ("fills", "right"), ("volume", "right"),

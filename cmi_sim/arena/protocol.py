@@ -56,6 +56,37 @@ def read_exactly(fd: int, size: int) -> bytes | None:
     return b"".join(parts) if len(parts) != 1 else parts[0]
 
 
+def send_message(sock: Any, payload: bytes) -> None:
+    """A message to a socket with a timeout set (the coordinator's side)."""
+    sock.sendall(_HEADER.pack(len(payload)) + payload)
+
+
+def receive_message(sock: Any) -> bytes | None:
+    """A message from a socket with a timeout set (the coordinator's side: a bot process that sends half
+    a message and stops raises ``socket.timeout``, an ``OSError``, instead of hanging the run)."""
+    header = _receive_exactly(sock, _HEADER.size)
+    if header is None:
+        return None
+    (size,) = _HEADER.unpack(header)
+    if size > MAX_MESSAGE:
+        raise ProtocolError(f"message of {size} bytes")
+    payload = _receive_exactly(sock, size) if size else b""
+    if payload is None:
+        raise ProtocolError("the message was cut off")
+    return payload
+
+
+def _receive_exactly(sock: Any, size: int) -> bytes | None:
+    parts = []
+    while size:
+        chunk = sock.recv(min(size, 1 << 20))
+        if not chunk:
+            return None
+        parts.append(chunk)
+        size -= len(chunk)
+    return b"".join(parts) if len(parts) != 1 else parts[0]
+
+
 def read_message(fd: int) -> bytes | None:
     header = read_exactly(fd, _HEADER.size)
     if header is None:
