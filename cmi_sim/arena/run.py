@@ -137,6 +137,14 @@ def _read_result(path: Path) -> dict[str, Any] | None:
     return result if isinstance(result, dict) else None
 
 
+def _left_at(bot: BotState, result: dict[str, Any] | None) -> str | None:
+    """When the bot ended, in virtual time: its own record, else its process's last report."""
+    t_ns = ((result or {}).get("bot") or {}).get("t_ns")
+    if not isinstance(t_ns, int):
+        t_ns = bot.left_at_ns
+    return format_timestamp(t_ns) if t_ns else None
+
+
 def _status(bot: BotState, result: dict[str, Any] | None) -> tuple[str, str]:
     """(status, why) of one participant: `ok`, `failed` or `wall_limit`."""
     if bot.end_reason == "wall_limit":
@@ -192,7 +200,7 @@ def _record(spec: ArenaSpec, digest: str, session: Any, end_ns: int, venue: Venu
             "requests_sent": bot.n_requests,
             "refused_requests": len((result or {}).get("refused") or []),
             "blocked_network": len((result or {}).get("blocked") or []),
-            "left_at": format_timestamp(bot.left_at_ns) if bot.left_at_ns else None,
+            "left_at": _left_at(bot, result),
             "exit_code": bot.exit_code, "output": str(bot_dir),
         })
     leaderboard = build_leaderboard(entries, pnl_all)
