@@ -32,8 +32,10 @@ progress).
 
 from __future__ import annotations
 
+import ctypes
 import heapq
 import os
+import resource
 import selectors
 import signal
 import socket
@@ -49,6 +51,11 @@ from cmi_sim.arena.venue import Venue
 __all__ = ["BotLaunch", "Coordinator", "BotState"]
 
 INF = 1 << 62
+CLONE_NEWNET = 0x40000000
+try:  # loaded here, not between fork and exec
+    _LIBC: Any = ctypes.CDLL(None, use_errno=True)
+except OSError:  # pragma: no cover - every Linux has a libc
+    _LIBC = None
 MESSAGE_TIMEOUT_S = 10.0  # real seconds a bot process may take to finish a message it started
 EXIT_TIMEOUT_S = 5.0  # real seconds a bot process that closed its channel gets to exit
 FLUSH_EVERY_NS = 600_000_000_000
@@ -67,6 +74,7 @@ class BotLaunch:
     stderr_path: Path
     memory_mb: int | None = None
     cpu_s: float | None = None
+    isolate_network: bool = True  #: a network namespace of its own (where the OS allows it)
 
 
 @dataclass
@@ -116,7 +124,7 @@ class Coordinator:
             ours, theirs = socket.socketpair()
             launch = bot.launch
             command = [part.replace("{fd}", str(theirs.fileno())) for part in launch.command]
-            limits = (launch.memory_mb, launch.cpu_s)
+            limits = (launch.memory_mb, launch.cpu_s, launch.isolate_network)
             with open(launch.stdout_path, "wb") as out, open(launch.stderr_path, "wb") as err:
                 bot.proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=launch.env,
                                             cwd=launch.cwd, pass_fds=(theirs.fileno(),),
@@ -313,10 +321,12 @@ class Coordinator:
                 bot.proc.wait()
 
 
-def _apply_limits(memory_mb: int | None, cpu_s: float | None) -> None:
-    """In the bot process before exec: its own session, and the resource limits."""
-    import resource
-
+def _apply_limits(memory_mb: int | None, cpu_s: float | None, isolate_network: bool) -> None:
+    """In the bot process before exec: its own session, its own network namespace (no interface but a
+    loopback that is down: even code that bypasses the sandbox's guard reaches nothing; where the OS
+    refuses, e.g. without CAP_SYS_ADMIN, the guard alone applies), and the resource limits."""
+    if isolate_network and _LIBC is not None:
+        _LIBC.unshare(CLONE_NEWNET)
     os.setsid()  # a Ctrl-C to the arena reaches the coordinator, which stops the bots itself
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if memory_mb:

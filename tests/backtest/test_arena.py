@@ -81,3 +81,21 @@ def test_a_run_stopped_at_its_wall_limit_keeps_its_events_and_says_so(tmp_path):
     assert lines and lines[-1].endswith("}")  # whole lines only
     assert outcome.record["n_events"] == len(lines)
     assert not outcome.record["settled"]
+
+
+def test_a_bot_that_goes_around_the_guard_finds_no_network(tmp_path):
+    """Each bot process has a network namespace of its own: even a raw C-level socket reaches nothing,
+    not even this machine's loopback."""
+    import socket
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.1)
+    port = listener.getsockname()[1]
+    try:
+        outcome = arena(tmp_path, participant_from_path(ARENA_BOTS / "raw_socket.py", (str(port),)), until="2m")
+        with pytest.raises(TimeoutError):
+            listener.accept()  # nobody ever connected
+    finally:
+        listener.close()
+    output = Path(outcome.leaderboard[0]["output"]) / "stdout"
+    assert output.read_text().startswith("no network:")
