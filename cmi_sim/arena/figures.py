@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import median_low
 
-__all__ = ["AccountFigures", "journal_figures", "write_tables"]
+__all__ = ["AccountFigures", "journal_figures", "write_run_tables", "write_tables"]
 
 MARK_WINDOW = 11
 _NEEDLES = (b'"type":"Fill"', b'"type":"OrderRejected"', b'"type":"TapePrint"')
@@ -126,3 +126,17 @@ def write_tables(directory: Path, figures: AccountFigures) -> None:
     figure.tight_layout()
     figure.savefig(directory / "equity.png")
     plt.close(figure)
+
+
+def write_run_tables(run_dir: Path, figures: Mapping[str, AccountFigures]) -> None:
+    """fills.parquet and equity.parquet of the whole run, one `account` column naming the participant."""
+    import pandas as pd
+
+    fills = pd.DataFrame([(account, *row) for account, mine in figures.items() for row in mine.fills],
+                         columns=["account", *FILL_COLUMNS])
+    fills["time"] = pd.to_datetime(fills["ts"], unit="ns", utc=True)
+    fills.sort_values(["ts", "account"], kind="stable").to_parquet(run_dir / "fills.parquet", index=False)
+    equity = pd.DataFrame([(account, *row) for account, mine in figures.items() for row in mine.equity],
+                          columns=["account", "ts", "equity"])
+    equity["time"] = pd.to_datetime(equity["ts"], unit="ns", utc=True)
+    equity.sort_values(["ts", "account"], kind="stable").to_parquet(run_dir / "equity.parquet", index=False)

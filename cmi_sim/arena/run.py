@@ -4,6 +4,7 @@ Run directory (default `runs/arena-<session>-<spec digest>`):
 
     run.json             spec, digest, leaderboard (ordered), per-bot facts, timing, coordinator counters
     events.jsonl         every exchange event, streamed as it happens (kept if the run is killed)
+    fills.parquet        every participant's fills, with an `account` column; equity.parquet likewise
     bots/NN-<name>/      config.json, stdout, stderr, result.json (the bot process's sandbox result),
                          fills.parquet, equity.parquet, equity.png
 """
@@ -21,7 +22,7 @@ from typing import Any, Callable
 
 from cmi_sim import __version__
 from cmi_sim.arena.coordinator import BotLaunch, BotState, Coordinator
-from cmi_sim.arena.figures import journal_figures, write_tables
+from cmi_sim.arena.figures import journal_figures, write_run_tables, write_tables
 from cmi_sim.arena.leaderboard import build_leaderboard
 from cmi_sim.arena.spec import ArenaSpec, SpecError, parse_until
 from cmi_sim.arena.venue import Venue
@@ -175,6 +176,8 @@ def _record(spec: ArenaSpec, digest: str, session: Any, end_ns: int, venue: Venu
     final = pnl_all if venue.settled_pnl is not None else None
     figures_of, events_sha = journal_figures(run_dir / "events.jsonl", all_accounts, dict(session.products),
                                              final, end_ns)
+    if tables:
+        write_run_tables(run_dir, figures_of)
     entries = []
     for bot, participant in zip(coordinator.bots, spec.participants):
         index = bot.launch.index
