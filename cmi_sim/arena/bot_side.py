@@ -21,7 +21,6 @@ import select
 from collections import deque
 from typing import Any
 
-from cmi_sim.api.wire import KEEPALIVE  # the comment the live server sends on an idle stream
 from cmi_sim.arena.protocol import REFUSED, STREAM, decode_grant, encode_report, read_message, request_item, \
     write_message
 from cmi_sim.backtest.clocks import REAL
@@ -30,6 +29,7 @@ from cmi_sim.backtest.vloop import PRIORITY_DEFAULT, PRIORITY_WORLD
 
 __all__ = ["BotChannel", "RemoteStream", "RemoteWorld", "make_world"]
 
+KEEPALIVE = b": ping\n\n"  # = cmi_sim.api.wire.KEEPALIVE (a test pins it), without loading the API here
 KEEPALIVE_NS = 10_000_000_000  # as the live server: a comment every 10 s on an idle stream
 MAX_BACKLOG = 20_000  # chunks a reader may leave unread before its stream is dropped (as the server does)
 _TICK_S = 0.5  # while waiting for the coordinator, the watchdog is told the process is not stuck

@@ -56,3 +56,10 @@ def test_hosts_the_world_does_not_serve_are_refused(tmp_path):
     kind, status, _, _ = venue.handle(0, venue.now_ns, "GET", "https://api.open-meteo.com/v1/forecast", {}, None)
     assert kind == REPLY and status in (200, 400)
     venue.close()
+
+
+def test_the_bot_side_keepalive_is_the_servers():
+    from cmi_sim.api.wire import KEEPALIVE
+    from cmi_sim.arena import bot_side
+
+    assert bot_side.KEEPALIVE == KEEPALIVE
