@@ -116,12 +116,13 @@ class Exchange:
     def login(self, username: str, password: str) -> LoginResult:
         return self.accounts.login(username, password)
 
-    def record_request(self, ts: int, account: str) -> bool:
-        """Count one REST request; False when the rate rule is enforced and this request breaks it."""
+    def record_request(self, ts: int, account: str, endpoint: str = "") -> bool:
+        """Count one REST request; False when the rate rule is enforced and this request breaks it.
+        Violations are also counted per `endpoint` (a label such as "POST /api/order")."""
         rules = self.rules
         if rules.rate_limit == "off":
             return True
-        within = self.rates.record(account, ts)
+        within = self.rates.record(account, ts, endpoint)
         return within or rules.rate_limit != "enforce"
 
     def place(self, ts: int, owner: str, product: str, side: int, price: int, volume: int) -> OrderResult:

@@ -147,3 +147,55 @@ class JsonlSink:
     def close(self) -> None:
         if not self._out.closed:
             self._out.close()
+
+
+class OfKinds:
+    """Passes on only events of the given types to `sink` (e.g. a compact event log); counts them all."""
+
+    def __init__(self, sink: EventSink, kinds: tuple[type, ...]) -> None:
+        self.sink = sink
+        self.kinds = frozenset(kinds)
+        self._count = 0
+
+    def write(self, events: Sequence[Event]) -> None:
+        self._count += len(events)
+        kinds = self.kinds
+        kept = [event for event in events if type(event) in kinds]
+        if kept:
+            self.sink.write(kept)
+
+    @property
+    def count(self) -> int:
+        return self._count
+
+    def flush(self) -> None:
+        self.sink.flush()
+
+    def close(self) -> None:
+        self.sink.close()
+
+
+class Tee:
+    """One stream to several sinks, in order (e.g. the run's event file and an in-memory extract)."""
+
+    def __init__(self, *sinks: EventSink) -> None:
+        self.sinks = sinks
+        self._writes = tuple(sink.write for sink in sinks)
+        self._count = 0
+
+    def write(self, events: Sequence[Event]) -> None:
+        self._count += len(events)
+        for write in self._writes:
+            write(events)
+
+    @property
+    def count(self) -> int:
+        return self._count
+
+    def flush(self) -> None:
+        for sink in self.sinks:
+            sink.flush()
+
+    def close(self) -> None:
+        for sink in self.sinks:
+            sink.close()
