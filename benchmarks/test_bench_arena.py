@@ -22,7 +22,7 @@ from pathlib import Path
 
 from cmi_sim.arena.run import run_arena
 from cmi_sim.arena.spec import ArenaSpec, participant_from_path
-from cmi_sim.backtest.launch import BacktestOptions, run_backtest
+from cmi_sim.backtest.launch import backtest
 
 REPO = Path(__file__).resolve().parents[1]
 UNTIL = os.environ.get("ARENA_BENCH_UNTIL", "1h")
@@ -38,11 +38,11 @@ def _cpu() -> float:
 
 def _backtest(path: str, args: tuple[str, ...], out: Path) -> dict:
     started, cpu = time.perf_counter(), _cpu()
-    outcome = run_backtest(BacktestOptions(bot=REPO / path, bot_args=args, until=None if UNTIL == "24h" else UNTIL,
-                                           out=out))
+    result = backtest(REPO / path, args=args, until=None if UNTIL == "24h" else UNTIL, out=out)
     wall = time.perf_counter() - started
-    assert outcome.summary["status"] == "ok"
-    virtual = outcome.result["virtual_elapsed_s"]
+    assert result.ok, result.errors
+    virtual = result.child["virtual_elapsed_s"] if "virtual_elapsed_s" in result.child else \
+        float(UNTIL[:-1]) * {"h": 3600, "m": 60}[UNTIL[-1]]
     return {"wall_s": wall, "cpu_s": _cpu() - cpu, "speedup": virtual / wall}
 
 

@@ -51,7 +51,7 @@ def render_leaderboard(leaderboard: Sequence[Mapping[str, Any]], facts: Sequence
                             ("requests", "right"), ("violations", "right")):
         table.add_column(column, justify=justify)
     for row in leaderboard:
-        status = row["status"] if row["status"] == "ok" else f"[red]{row['status']}[/red]"
+        status = row["status"] if row["status"] == "completed" else f"[red]{row['status']}[/red]"
         table.add_row(str(row["rank"]), row["name"], row.get("account") or "-", status, f"{row['score']:.4f}",
                       f"{row['total_pnl']:,.2f}", str(row.get("fills", 0)), str(row.get("volume", 0)),
                       str(row.get("requests", 0)), str(row.get("rate_violations", 0)))

@@ -1,8 +1,9 @@
 """What an arena run is: participants (bot scripts with their arguments and limits) and the session.
 
-A frozen value; `digest()` hashes everything that decides the run's events (the bots' file contents,
-their arguments and environment, the session, seed, end, latency, market), so it names the run.
-`load_spec(path)` reads an `arena.toml`:
+A frozen value, the user's side of the run model: `run_spec()` gives the one frozen, hashed
+`RunSpec` (cmi_sim.backtest.spec: participants with their code digests, the session's content digest,
+rules, seed, end, latency; validated as for a backtest) and `digest()` the run's id (the `RunSpec`'s,
+marked when the market is off). `load_spec(path)` reads an `arena.toml`:
 
     session = "london-2026-02-28"      # optional; also: seed, until, latency_ms, market, grace_s
     until = "6h"
@@ -24,10 +25,9 @@ their arguments and environment, the session, seed, end, latency, market), so it
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import tomllib
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -73,9 +73,6 @@ class Participant:
     memory_mb: int | None = DEFAULT_MEMORY_MB
     cpu_s: float | None = DEFAULT_CPU_S
 
-    def bot_sha256(self) -> str:
-        return hashlib.sha256(Path(self.bot).read_bytes()).hexdigest()
-
 
 @dataclass(frozen=True)
 class ArenaSpec:
@@ -89,16 +86,32 @@ class ArenaSpec:
     watchdog_s: float = 30.0
     extra: dict[str, Any] = field(default_factory=dict, compare=False)  # not hashed: outputs, wall limits
 
-    def identity(self) -> dict[str, Any]:
-        """Everything that decides the events, as plain data."""
-        return {
-            "participants": [{**asdict(p), "bot_sha256": p.bot_sha256()} for p in self.participants],
-            "session": self.session, "seed": self.seed, "until": self.until, "latency_ms": self.latency_ms,
-            "market": self.market, "grace_s": self.grace_s,
-        }
+    def run_spec(self) -> Any:
+        """The one frozen, hashed run model (`cmi_sim.backtest.spec.RunSpec`) with these participants:
+        every setting validated as for a backtest (a backtest is the one-participant case)."""
+        from cmi_sim.backtest.plan import ConfigError, build_spec, participant
 
-    def digest(self) -> str:
-        return hashlib.sha256(json.dumps(self.identity(), sort_keys=True, default=list).encode()).hexdigest()[:16]
+        try:
+            participants = tuple(participant(p.bot, args=p.args, env=dict(p.env), cwd=p.cwd, python=p.python)
+                                 for p in self.participants)
+            return build_spec(participants, session=self.session, seed=self.seed, until=self.until,
+                              latency_ms=self.latency_ms, grace_s=self.grace_s, watchdog_s=self.watchdog_s)
+        except (ConfigError, ValueError) as error:
+            raise SpecError(str(error)) from None
+
+    def arena_options(self) -> dict[str, Any]:
+        """What the arena adds to the run model: the market switch (part of the identity), and the names
+        and limits of the participants (not part of it: they decide nothing that happens)."""
+        return {"market": self.market,
+                "participants": [{"name": p.name, "memory_mb": p.memory_mb, "cpu_s": p.cpu_s}
+                                 for p in self.participants]}
+
+    def digest(self, run_spec: Any = None) -> str:
+        """The run's id: the run model's id, and whether the synthetic market trades alongside."""
+        run_spec = run_spec if run_spec is not None else self.run_spec()
+        if self.market:
+            return run_spec.id
+        return hashlib.sha256(f"{run_spec.id} without the market".encode()).hexdigest()[:16]
 
     def with_names(self) -> ArenaSpec:
         """Unique names: a script's stem, numbered where several participants share one."""
