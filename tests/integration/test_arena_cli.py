@@ -92,3 +92,22 @@ def test_bad_input_is_one_line_and_nonzero(tmp_path, clean_env):
     spec.write_text('[[bot]]\npath = "nowhere.py"\n')
     done, _ = arena("--spec", str(spec), out=tmp_path / "v", env=clean_env)
     assert done.returncode == 1 and "no bot file" in done.stderr
+
+
+def test_a_spec_file_runs_copies_with_their_own_accounts_and_a_shared_account_is_refused(tmp_path, clean_env):
+    spec = tmp_path / "arena.toml"
+    spec.write_text(f'until = "2m"\n\n[[bot]]\npath = "{BOTS / "quoter.py"}"\nname = "q"\ncopies = 2\n'
+                    'args = ["--username", "q_{copy}", "--width", "{copy}"]\n')
+    done, run = arena("--spec", str(spec), out=tmp_path / "copies", env=clean_env)
+    assert done.returncode == 0, done.stderr
+    assert sorted((row["name"], row["account"], row["status"]) for row in run["leaderboard"]) == [
+        ("q-1", "q_1", "completed"), ("q-2", "q_2", "completed")]
+    assert run["arena"]["participants"] == [{"name": "q-1", "memory_mb": 2048, "cpu_s": 3600.0},
+                                            {"name": "q-2", "memory_mb": 2048, "cpu_s": 3600.0}]
+    # The same script twice with its default username: the second login is refused, clearly.
+    done, run = arena(THREE[0], THREE[0], "--until", "2m", out=tmp_path / "shared", env=clean_env)
+    assert done.returncode == 3
+    board = {row["name"]: row for row in run["leaderboard"]}
+    assert board["quoter-1"]["status"] == "completed"
+    assert board["quoter-2"]["status"] == "failed"
+    assert "already trades for another participant" in board["quoter-2"]["why"]
