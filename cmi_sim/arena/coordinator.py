@@ -141,7 +141,7 @@ class Coordinator:
     def run(self) -> None:
         self._deadline = time.monotonic() + self.wall_limit_s
         self._collect(list(self.bots))  # each bot runs its start-up and first code, then reports
-        venue, half = self.venue, self.half_ns
+        venue = self.venue
         queue = self.queue
         while True:
             live = [bot for bot in self.bots if bot.alive]
