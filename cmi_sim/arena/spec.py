@@ -31,7 +31,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from cmi_sim.backtest.config import parse_start_ns
+from cmi_sim.backtest.config import REAL_EXCHANGE_LATENCY_MS, parse_start_ns
 from cmi_sim.sessions import DEFAULT_SESSION
 
 __all__ = ["ArenaSpec", "Participant", "SpecError", "load_spec", "DEFAULT_MEMORY_MB", "DEFAULT_CPU_S"]
@@ -80,7 +80,7 @@ class ArenaSpec:
     session: str = DEFAULT_SESSION
     seed: int | None = None
     until: str | None = None
-    latency_ms: float = 1.0
+    latency_ms: float = REAL_EXCHANGE_LATENCY_MS  #: as every user-facing run (half of it is the lookahead)
     market: bool = True
     grace_s: float = 10.0
     watchdog_s: float = 30.0

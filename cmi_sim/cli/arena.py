@@ -25,8 +25,8 @@ def arena(
     out: Path | None = typer.Option(None, help="Run directory (default: runs/arena-<session>-<spec digest>)."),
     no_market: bool = typer.Option(False, "--no-market", help="Bots trade only with each other."),
     seed: int | None = typer.Option(None, help="Seed of the run (default: the session's)."),
-    latency_ms: float | None = typer.Option(None, help="Virtual latency of each HTTP request (default 1 ms; "
-                                                       "must be above 0)."),
+    latency_ms: float | None = typer.Option(None, help="Virtual latency of each HTTP request, ms (default: the "
+                                                       "backtest's, 20; must be above 0)."),
     memory_mb: int | None = typer.Option(None, help="Address-space limit of each bot process, MiB."),
     cpu_s: float | None = typer.Option(None, help="CPU-time limit of each bot process, seconds."),
     wall_limit: float = typer.Option(3600.0, help="Real seconds before the run is abandoned."),
