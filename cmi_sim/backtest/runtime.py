@@ -138,11 +138,7 @@ class VirtualRuntime:
         time.tzset()
         import gevent
 
-<<<<<<< HEAD
-        gevent.config.loop = self.loop_class
-=======
         gevent.config.loop = self._loop_class()
->>>>>>> main
         gevent.config.monitor_thread = False
         from gevent import monkey
 
@@ -199,7 +195,7 @@ class VirtualRuntime:
     def _loop_class(self) -> type[VirtualLoop]:
         """The VirtualLoop, or the subclass the config names (configured before the hub exists)."""
         if not self.config.loop:
-            return VirtualLoop
+            return self.loop_class
         module_name, _, class_name = self.config.loop.partition(":")
         loop_class = getattr(importlib.import_module(module_name), class_name)
         if not issubclass(loop_class, VirtualLoop):
