@@ -62,6 +62,14 @@ def run_errors(result: Mapping[str, Any]) -> list[dict[str, Any]]:
         errors.append(_error("simulator_error", len(world), f"the simulated world failed: "
                                                             f"{world[0].get('exception') or _last_line(world[0].get('traceback', ''))}",
                              world[0].get("traceback", "")))
+    world_result = result.get("world") or {}
+    if world_result.get("error"):  # the world's summary failed: no figures to trust
+        errors.append(_error("simulator_error", 1, f"the world's result failed: {_last_line(world_result['error'])}",
+                             world_result["error"]))
+    mismatches = world_result.get("record_errors") or []
+    if mismatches:
+        errors.append(_error("simulator_error", len(mismatches), f"the trading record disagrees with the exchange: "
+                                                                 f"{mismatches[0]}"))
     return errors
 
 

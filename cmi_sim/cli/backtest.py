@@ -119,6 +119,8 @@ def backtest(
              "self_trade": self_trade, "mark": mark}
     rules = {key: value.value if isinstance(value, Enum) else value for key, value in rules.items()
              if value is not None}
+    if save_baseline is not None and save_baseline.is_dir():
+        raise user_error(f"--save-baseline: {save_baseline} is a directory; name a file, e.g. {save_baseline}/baseline.json")
     try:
         baseline = load_baseline(expect) if expect is not None else None
         from cmi_sim.backtest.report import SUMMARY_KEYS
@@ -142,7 +144,10 @@ def backtest(
         from cmi_sim.backtest.expect import save_baseline as write_baseline
 
         record = {"run_id": result.id, "spec": result.spec.to_dict(), "summary": result.summary}
-        write_baseline(save_baseline, record)
+        try:
+            write_baseline(save_baseline, record)
+        except OSError as error:
+            raise user_error(f"--save-baseline {save_baseline}: {error.strerror or error}") from None
         typer.echo(f"baseline saved: {save_baseline}")
     if not result.ok:
         _explain_failure(result)
