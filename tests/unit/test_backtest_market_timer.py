@@ -8,7 +8,7 @@ from cmi_sim.sessions import load_session
 
 
 class FakeContext:
-    """The parts of `EnvironmentContext` the world uses, with a clock the test moves by hand."""
+    """The parts of `WorldContext` the world uses, with a clock the test moves by hand."""
 
     def __init__(self, session_name: str, hours: float) -> None:
         session = load_session(session_name)
