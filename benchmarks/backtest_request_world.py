@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any, Mapping
 
-from cmi_sim.sandbox.router import ConnectionRefused, Reply, Environment
+from cmi_sim.backtest.router import ConnectionRefused, Reply, World
 
 JSON = {"Content-Type": "application/json; charset=utf-8"}
 PRODUCTS = json.dumps(
@@ -37,6 +37,6 @@ class Exchange:
         return Reply(404, dict(JSON), b'{"error": "not found"}')
 
 
-def make_world(ctx: Any) -> Environment:
+def make_world(ctx: Any) -> World:
     exchange = Exchange()
-    return Environment(exchange.route, result=lambda: {"orders": exchange.n_orders})
+    return World(exchange.route, result=lambda: {"orders": exchange.n_orders})

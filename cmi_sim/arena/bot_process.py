@@ -19,14 +19,14 @@ def main(argv: list[str]) -> None:
     if len(argv) != 3:
         sys.stderr.write("usage: python -m cmi_sim.arena.bot_process CONFIG.json FD\n")
         os._exit(2)
-    from cmi_sim.sandbox.config import RunConfig
+    from cmi_sim.backtest.config import RunConfig
 
     config = RunConfig.load(argv[1])
     fd = int(argv[2])
     try:
         from cmi_sim.arena.bot_side import CoordinatorGone
         from cmi_sim.arena.loop import ArenaLoop
-        from cmi_sim.sandbox.runtime import EXIT_RUNTIME_ERROR, VirtualRuntime
+        from cmi_sim.backtest.runtime import EXIT_RUNTIME_ERROR, VirtualRuntime
 
         class ArenaRuntime(VirtualRuntime):
             loop_class = ArenaLoop

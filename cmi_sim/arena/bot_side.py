@@ -23,9 +23,9 @@ from typing import Any
 
 from cmi_sim.arena.protocol import REFUSED, STREAM, decode_grant, encode_report, read_message, request_item, \
     write_message
-from cmi_sim.sandbox.clocks import REAL
-from cmi_sim.sandbox.router import ConnectionRefused, Reply, StreamReply, Environment
-from cmi_sim.sandbox.vloop import PRIORITY_DEFAULT, PRIORITY_WORLD
+from cmi_sim.backtest.clocks import REAL
+from cmi_sim.backtest.router import ConnectionRefused, Reply, StreamReply, World
+from cmi_sim.backtest.vloop import PRIORITY_DEFAULT, PRIORITY_WORLD
 
 __all__ = ["BotChannel", "RemoteStream", "RemoteWorld", "make_world"]
 
@@ -239,6 +239,6 @@ class RemoteWorld:
                 "wait_s": round(self.channel.wait_s, 3)}
 
 
-def make_world(ctx: Any) -> Environment:
+def make_world(ctx: Any) -> World:
     world = RemoteWorld(ctx)
-    return Environment(router=world.route, background=[], on_end=None, result=world.result)
+    return World(router=world.route, background=[], on_end=None, result=world.result)

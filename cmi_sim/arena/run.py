@@ -26,8 +26,8 @@ from cmi_sim.arena.figures import journal_figures, write_run_tables, write_table
 from cmi_sim.arena.leaderboard import build_leaderboard
 from cmi_sim.arena.spec import ArenaSpec, SpecError
 from cmi_sim.arena.venue import Venue
-from cmi_sim.sandbox.config import RunConfig
-from cmi_sim.sandbox.parent import child_env
+from cmi_sim.backtest.config import RunConfig
+from cmi_sim.backtest.parent import child_env
 from cmi_sim.backtest.outcome import COMPLETED, FAILED, run_errors
 from cmi_sim.backtest.result import RunResult, from_record
 from cmi_sim.backtest.statistics import curve_statistics

@@ -8,7 +8,7 @@ The package is also the Python API: calling it runs a backtest and returns a typ
 
 Layers: `build_spec` (validated, hashed `RunSpec`) -> `run` (run directory, child process) ->
 `RunResult`. Child side: a :class:`RunConfig` (the spec's wire form) and :func:`run_in_child`; the
-world plugs in through a factory named in the config that returns a :class:`Environment`. Importing this
+world plugs in through a factory named in the config that returns a :class:`World`. Importing this
 package does not import gevent.
 """
 
@@ -16,10 +16,10 @@ import sys
 import types
 from typing import Any
 
-from cmi_sim.sandbox.config import RunConfig
-from cmi_sim.sandbox.parent import run_in_child
-from cmi_sim.sandbox.router import ByteStream, ConnectionRefused, Reply, Router, StreamReply, Environment
-from cmi_sim.sandbox.vloop import PRIORITY_DEFAULT, PRIORITY_WORLD
+from cmi_sim.backtest.config import RunConfig
+from cmi_sim.backtest.parent import run_in_child
+from cmi_sim.backtest.router import ByteStream, ConnectionRefused, Reply, Router, StreamReply, World
+from cmi_sim.backtest.vloop import PRIORITY_DEFAULT, PRIORITY_WORLD
 
 __all__ = [
     "ByteStream",
@@ -34,7 +34,7 @@ __all__ = [
     "RunResult",
     "RunSpec",
     "StreamReply",
-    "Environment",
+    "World",
     "build_spec",
     "run",
     "run_in_child",

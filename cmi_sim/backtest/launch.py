@@ -16,9 +16,9 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from cmi_sim.sandbox.config import RunConfig
+from cmi_sim.backtest.config import RunConfig
 from cmi_sim.backtest.outcome import run_errors, run_status
-from cmi_sim.sandbox.parent import run_in_child
+from cmi_sim.backtest.parent import run_in_child
 from cmi_sim.backtest.plan import ConfigError, build_spec, parse_entry
 from cmi_sim.backtest.report import build_record, prepare_in_background, write_tables
 from cmi_sim.backtest.result import RunResult, from_record

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from cmi_sim import __version__
-from cmi_sim.sandbox.config import REAL_EXCHANGE_LATENCY_MS
+from cmi_sim.backtest.config import REAL_EXCHANGE_LATENCY_MS
 from cmi_sim.backtest.digests import code_digest, session_digest
 from cmi_sim.backtest.spec import EVENTS_MODES, Participant, RunSpec, SessionRef
 from cmi_sim.exchange import ExchangeRules, format_timestamp

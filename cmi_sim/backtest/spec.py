@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from cmi_sim.sandbox.config import REAL_EXCHANGE_LATENCY_MS
+from cmi_sim.backtest.config import REAL_EXCHANGE_LATENCY_MS
 
 SPEC_VERSION = 1
 EVENTS_MODES = ("full", "compact", "none")

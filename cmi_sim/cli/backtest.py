@@ -16,7 +16,7 @@ from pathlib import Path
 import typer
 from typer.core import TyperCommand
 
-from cmi_sim.sandbox.config import REAL_EXCHANGE_LATENCY_MS
+from cmi_sim.backtest.config import REAL_EXCHANGE_LATENCY_MS
 from cmi_sim.cli.errors import user_error
 from cmi_sim.cli.serve import Mark, OrderVolume, RateLimit, SelfTrade
 

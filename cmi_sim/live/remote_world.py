@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from cmi_sim.api.paths import normalize_path
-from cmi_sim.sandbox.router import ConnectionRefused, Reply, StreamReply, Environment
+from cmi_sim.backtest.router import ConnectionRefused, Reply, StreamReply, World
 from cmi_sim.live.door import DATA_PREFIX
 from cmi_sim.live.real_http import RealHttp, RealStream
 from cmi_sim.world.service import HOSTS as DATA_HOSTS
@@ -31,7 +31,7 @@ def server_target(url: str) -> str | None:
     return None
 
 
-def make_world(ctx: Any) -> Environment:
+def make_world(ctx: Any) -> World:
     server = urlsplit(ctx.config["exchange"])
     http = RealHttp(server.hostname or "127.0.0.1", server.port or 80, ctx.runtime.loop)
     forwarded: dict[str, int] = {"exchange": 0, "data": 0}
@@ -49,4 +49,4 @@ def make_world(ctx: Any) -> Environment:
             return StreamReply(status, response_headers, payload)
         return Reply(status, response_headers, payload)
 
-    return Environment(router, result=lambda: {"exchange": ctx.config["exchange"], "forwarded": dict(forwarded)})
+    return World(router, result=lambda: {"exchange": ctx.config["exchange"], "forwarded": dict(forwarded)})

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from cmi_sim.sandbox.config import RunConfig, parse_start_ns
-from cmi_sim.sandbox.parent import child_env
+from cmi_sim.backtest.config import RunConfig, parse_start_ns
+from cmi_sim.backtest.parent import child_env
 from cmi_sim.exchange import format_timestamp
 from cmi_sim.live.clock_info import ClockError, ServerClock, read_server_clock
 
@@ -83,7 +83,7 @@ def run_live(options: LiveRunOptions) -> tuple[int, dict[str, Any]]:
     config.dump(config_path)
     # Its own session: a terminal's Ctrl-C reaches this process only, which stops the child; and the
     # child dies with this process, however it ends (Linux: the parent-death signal).
-    process = subprocess.Popen([sys.executable, "-m", "cmi_sim.sandbox.child", str(config_path)],
+    process = subprocess.Popen([sys.executable, "-m", "cmi_sim.backtest.child", str(config_path)],
                                stdin=subprocess.DEVNULL, env=child_env(), start_new_session=True,
                                preexec_fn=_die_with_parent)
     previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}

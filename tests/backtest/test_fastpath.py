@@ -18,7 +18,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from requests.models import PreparedRequest
 
-from cmi_sim.sandbox.fastpath import identity_url
+from cmi_sim.backtest.fastpath import identity_url
 
 DIFF_WORLD = "tests.backtest.scripts.fastpath_world:make_world"
 N_SHAPES, N_FAST = 117, 91

@@ -16,7 +16,7 @@ from collections import deque
 from typing import Any, Mapping
 from urllib.parse import parse_qs, urlsplit
 
-from cmi_sim.sandbox.router import ConnectionRefused, Reply, StreamReply, Environment
+from cmi_sim.backtest.router import ConnectionRefused, Reply, StreamReply, World
 
 HOST = "exchange.test"
 PRODUCTS = [
@@ -140,6 +140,6 @@ class ToyWorld:
         }
 
 
-def make_world(ctx: Any) -> Environment:
+def make_world(ctx: Any) -> World:
     world = ToyWorld(ctx)
-    return Environment(world.route, [world.market], on_end=world.on_end, result=world.result)
+    return World(world.route, [world.market], on_end=world.on_end, result=world.result)

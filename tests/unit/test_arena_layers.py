@@ -41,7 +41,7 @@ def test_a_bot_process_starts_without_loading_the_exchange():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     loaded = json.loads(out.stdout)
     assert "cmi_sim.arena.bot_side" in loaded
-    # cmi_sim.sandbox.config reads timestamps through cmi_sim.exchange, whose package loads the exchange
+    # cmi_sim.backtest.config reads timestamps through cmi_sim.exchange, whose package loads the exchange
     # and engine (a debt of the backtest's layering); the rest of the coordinator's side stays out.
     heavy = tuple(m for m in COORDINATOR_ONLY if m not in ("cmi_sim.exchange", "cmi_sim.engine"))
     assert not [m for m in loaded if m.startswith(heavy)]

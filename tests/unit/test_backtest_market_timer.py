@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cmi_sim.backtest.exchange_world import ExchangeWorld
-from cmi_sim.sandbox.vloop import PRIORITY_WORLD
+from cmi_sim.backtest.vloop import PRIORITY_WORLD
 from cmi_sim.sessions import load_session
 
 

@@ -15,7 +15,7 @@ import json
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
-from cmi_sim.sandbox.router import ConnectionRefused, Reply, Environment
+from cmi_sim.backtest.router import ConnectionRefused, Reply, World
 
 JSON = "application/json; charset=utf-8"
 
@@ -60,5 +60,5 @@ def route(method: str, url: str, headers: Mapping[str, str], body: bytes | None)
     return Reply(404, {"Content-Type": JSON}, b'{"error": "not found"}')
 
 
-def make_world(ctx: Any) -> Environment:
-    return Environment(route)
+def make_world(ctx: Any) -> World:
+    return World(route)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Protocol, Union, runtime_checkable
 
-__all__ = ["ByteStream", "ConnectionRefused", "Reply", "Router", "StreamReply", "Environment"]
+__all__ = ["ByteStream", "ConnectionRefused", "Reply", "Router", "StreamReply", "World"]
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ Router = Callable[[str, str, Mapping[str, str], Union[bytes, None]], Union[Reply
 
 
 @dataclass
-class Environment:
+class World:
     """What a world factory returns: the router, greenlets to run beside the bot, end hooks.
 
     ``background`` functions are spawned, in order, before the bot. ``on_end`` runs at the virtual

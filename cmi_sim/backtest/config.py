@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cmi_sim.sandbox.instants import parse_iso_ns as parse_start_ns  # the old name, kept for callers
+from cmi_sim.exchange.timestamps import parse_iso_ns as parse_start_ns  # the old name, kept for callers
 
 __all__ = ["RunConfig", "parse_start_ns", "REAL_EXCHANGE_LATENCY_MS"]
 
@@ -23,7 +23,7 @@ class RunConfig:
     """Everything the child needs. ``world`` names a factory ``"module:function"`` (see runtime)."""
 
     bot: str  #: path of the bot script, run as ``__main__``
-    world: str  #: ``"package.module:function"``; called with a EnvironmentContext, returns a Environment
+    world: str  #: ``"package.module:function"``; called with a WorldContext, returns a World
     result_path: str  #: where the child writes the result JSON
     start: str = "2026-02-28T12:00:00Z"  #: virtual wall-clock time at the start (UTC ISO-8601)
     duration_s: float = 3600.0  #: virtual length of the session

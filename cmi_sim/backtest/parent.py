@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from cmi_sim.sandbox.config import RunConfig
+from cmi_sim.backtest.config import RunConfig
 
 __all__ = ["child_env", "run_in_child"]
 
@@ -61,7 +61,7 @@ def run_in_child(
     started = time.monotonic()
     with open(stdout_path, "wb") as out, open(stderr_path, "wb") as err:
         proc = subprocess.Popen(
-            [python, "-m", "cmi_sim.sandbox.child", str(config_path)],
+            [python, "-m", "cmi_sim.backtest.child", str(config_path)],
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=err,

@@ -9,7 +9,7 @@ Set-up order (it matters; :meth:`VirtualRuntime.setup`):
 4. ``requests`` transport (routes to the world) and the network guard.
 5. Sweep of every loaded module's globals for captured originals (clocks, ``time.sleep``,
    ``os.urandom``).
-6. The world factory builds the router and the background greenlets (:class:`EnvironmentContext`).
+6. The world factory builds the router and the background greenlets (:class:`WorldContext`).
 7. The watchdog (real OS thread) starts; the bot runs as ``__main__`` in the main greenlet.
 
 ORDERING CONTRACT (what makes a run reproducible; tested in tests/backtest/test_ordering.py):
@@ -22,8 +22,8 @@ ORDERING CONTRACT (what makes a run reproducible; tested in tests/backtest/test_
 - Timers due at the same instant fire in ``(priority, seq)`` order; ``seq`` is taken when the timer
   is started, so among equal priorities the earlier-started wait wakes first.
 - Priorities: world timers (market steps, run as timer callbacks through
-  :meth:`EnvironmentContext.call_at`, and the world's own sleeps through
-  :meth:`EnvironmentContext.sleep_until`) use ``PRIORITY_WORLD`` (-100); the session end uses
+  :meth:`WorldContext.call_at`, and the world's own sleeps through
+  :meth:`WorldContext.sleep_until`) use ``PRIORITY_WORLD`` (-100); the session end uses
   ``PRIORITY_END`` (-50); everything else (bot sleeps, timeouts, request latency) uses 0. Hence
   **market data at T is published, and the readers it wakes run, before any bot wake-up at T**;
   the session includes the world's events at exactly the end time but no bot wake-up at it.
@@ -52,14 +52,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from cmi_sim.sandbox.clocks import REAL, VirtualClock, install_clocks, sweep_module_globals
-from cmi_sim.sandbox.config import RunConfig
-from cmi_sim.sandbox.entropy import install_entropy
-from cmi_sim.sandbox.router import Environment
-from cmi_sim.sandbox.vloop import PRIORITY_DEFAULT, PRIORITY_WORLD, VirtualLoop, seconds_to_ns
-from cmi_sim.sandbox.instants import format_ns
+from cmi_sim.backtest.clocks import REAL, VirtualClock, install_clocks, sweep_module_globals
+from cmi_sim.backtest.config import RunConfig
+from cmi_sim.backtest.entropy import install_entropy
+from cmi_sim.backtest.router import World
+from cmi_sim.backtest.vloop import PRIORITY_DEFAULT, PRIORITY_WORLD, VirtualLoop, seconds_to_ns
+from cmi_sim.exchange.timestamps import format_timestamp
 
-__all__ = ["VirtualRuntime", "EnvironmentContext", "PRIORITY_END", "EXIT_OK", "EXIT_BOT_ERROR", "EXIT_WATCHDOG"]
+__all__ = ["VirtualRuntime", "WorldContext", "PRIORITY_END", "EXIT_OK", "EXIT_BOT_ERROR", "EXIT_WATCHDOG"]
 
 PRIORITY_END = -50
 EXIT_OK = 0
@@ -67,12 +67,11 @@ EXIT_BOT_ERROR = 1
 EXIT_RUNTIME_ERROR = 2
 EXIT_WATCHDOG = 3
 _NS = 1_000_000_000
-_SWEEP_SKIP = ("gevent", "time_machine", "_time_machine", "cmi_sim.sandbox", "cmi_sim.backtest", "cmi_sim.arena",
-               "greenlet")
+_SWEEP_SKIP = ("gevent", "time_machine", "_time_machine", "cmi_sim.backtest", "cmi_sim.arena", "greenlet")
 
 
 @dataclass
-class EnvironmentContext:
+class WorldContext:
     """What a world factory gets: the clock, the schedule and a way to run greenlets."""
 
     runtime: VirtualRuntime
@@ -124,7 +123,7 @@ class VirtualRuntime:
         self.start_ns = config.start_ns
         self.end_ns = self.start_ns + round(config.duration_s * _NS)
         self._wall_start = REAL.perf_counter()
-        self.world: Environment | None = None
+        self.world: World | None = None
         self.bot_outcome: dict[str, Any] = {"outcome": "not started"}
         self.thread_errors: list[dict[str, Any]] = []
         self.world_errors: list[dict[str, Any]] = []
@@ -169,8 +168,8 @@ class VirtualRuntime:
 
         import requests  # noqa: F401 - loaded before the sweep so its captured clocks are swept
 
-        from cmi_sim.sandbox.guard import NetworkGuard
-        from cmi_sim.sandbox.transport import InProcessTransport
+        from cmi_sim.backtest.guard import NetworkGuard
+        from cmi_sim.backtest.transport import InProcessTransport
 
         self.transport = InProcessTransport(
             self._no_router,
@@ -181,14 +180,14 @@ class VirtualRuntime:
         )
         self.transport.install()
         if self.config.fast_path:
-            from cmi_sim.sandbox import fastpath
+            from cmi_sim.backtest import fastpath
 
             fastpath.install(self.transport)
         self.guard = NetworkGuard(self.clock.now_ns)
         self.guard.install()
         self.swept = sweep_module_globals(swaps, skip_prefixes=_SWEEP_SKIP)
         _threading_excepthook(self)
-        from cmi_sim.sandbox.stderr_watch import TracebackWatch
+        from cmi_sim.backtest.stderr_watch import TracebackWatch
 
         self.stderr_watch = sys.stderr = TracebackWatch(sys.stderr)
         os._exit = self._bot_os_exit  # type: ignore[assignment]
@@ -206,20 +205,20 @@ class VirtualRuntime:
 
     @staticmethod
     def _no_router(method: str, url: str, headers: Any, body: Any) -> Any:
-        from cmi_sim.sandbox.router import ConnectionRefused
+        from cmi_sim.backtest.router import ConnectionRefused
 
         raise ConnectionRefused(url)
 
-    def build_world(self) -> Environment:
+    def build_world(self) -> World:
         for path in self.config.sys_path:
             if path not in sys.path:
                 sys.path.append(path)
         module_name, _, func_name = self.config.world.partition(":")
         factory = getattr(importlib.import_module(module_name), func_name)
-        context = EnvironmentContext(self, dict(self.config.world_args), self.config.seed, self.start_ns, self.end_ns)
+        context = WorldContext(self, dict(self.config.world_args), self.config.seed, self.start_ns, self.end_ns)
         world = factory(context)
         if isinstance(world, tuple):
-            world = Environment(world[0], list(world[1]))
+            world = World(world[0], list(world[1]))
         self.world = world
         self.transport.router = world.router
         return world
@@ -258,7 +257,7 @@ class VirtualRuntime:
         gevent = self._gevent
         from gevent.event import Event
 
-        from cmi_sim.sandbox.watchdog import Watchdog
+        from cmi_sim.backtest.watchdog import Watchdog
 
         world = self.world if self.world is not None else self.build_world()
         for fn in world.background:
@@ -388,8 +387,8 @@ class VirtualRuntime:
             "blocked": self.guard.blocked,
             "watchdog": self.watchdog_report,
             "reached_end": self.reached_end,
-            "virtual_start": format_ns(self.start_ns),
-            "virtual_end": format_ns(now_ns),
+            "virtual_start": format_timestamp(self.start_ns),
+            "virtual_end": format_timestamp(now_ns),
             "virtual_end_ns": now_ns,
             "virtual_elapsed_s": (now_ns - self.start_ns) / _NS,
             "loop": {
@@ -456,7 +455,7 @@ def _bot_traceback(exc: BaseException) -> str:
 
 
 def _fast_count() -> int:
-    fastpath = sys.modules.get("cmi_sim.sandbox.fastpath")
+    fastpath = sys.modules.get("cmi_sim.backtest.fastpath")
     return 0 if fastpath is None else fastpath.STATE.n_fast
 
 
