@@ -231,8 +231,8 @@ class RemoteWorld:
         if self.rest_ns:
             ctx.sleep_until(ctx.now_ns() + self.rest_ns, PRIORITY_DEFAULT)
         if kind == STREAM:
-            return StreamReply(status, dict(reply_headers), RemoteStream(channel, payload, ctx))
-        return Reply(status, dict(reply_headers), payload)
+            return StreamReply(status, reply_headers, RemoteStream(channel, payload, ctx))
+        return Reply(status, payload, reply_headers)
 
     def result(self) -> dict[str, Any]:
         return {"requests_sent": self.n_requests, "grants": self.channel.n_grants,

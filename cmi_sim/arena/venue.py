@@ -20,7 +20,8 @@ from cmi_sim.api.order_request import BadRequest, parse_login
 from cmi_sim.api.service import STREAM_PATH, error_reply
 from cmi_sim.api.streams import Subscription
 from cmi_sim.arena.protocol import REFUSED, REPLY, STREAM
-from cmi_sim.backtest.exchange_world import JSON_HEADERS, STREAM_HEADERS, _target
+from cmi_sim.api.reply import JSON_HEADERS
+from cmi_sim.backtest.exchange_world import STREAM_HEADERS, _target
 from cmi_sim.exchange import JsonlSink
 from cmi_sim.sessions import Session
 from cmi_sim.simulation import Simulation
