@@ -27,6 +27,7 @@ from cmi_sim.arena.leaderboard import build_leaderboard
 from cmi_sim.arena.spec import ArenaSpec, SpecError
 from cmi_sim.arena.venue import Venue
 from cmi_sim.backtest.config import RunConfig
+from cmi_sim.backtest.html_report import write_html_report
 from cmi_sim.backtest.parent import child_env
 from cmi_sim.backtest.outcome import COMPLETED, FAILED, run_errors
 from cmi_sim.backtest.result import RunResult, from_record
@@ -95,6 +96,7 @@ def run_arena(spec: ArenaSpec, out: Path | None = None, wall_limit_s: float = 36
     wall_s = time.monotonic() - started
     record = _record(spec, run_spec, digest, session, end_ns, venue, coordinator, run_dir, wall_s, tables)
     (run_dir / "run.json").write_text(json.dumps(record, indent=1, default=repr))
+    write_html_report(run_dir)  # report.html with the leaderboard, from the files just written
     return ArenaOutcome(run_dir, record["leaderboard"], record)
 
 

@@ -53,6 +53,8 @@ def test_three_bots_twice_give_identical_events_and_a_three_entry_leaderboard(tm
         assert (output / "stdout").exists() and (output / "result.json").exists()
         assert (output / "fills.parquet").exists() and (output / "equity.png").exists()
     assert "leaderboard" in first.stdout and "simple_quoter" in first.stdout
+    report = (tmp_path / "a" / "report.html").read_text()  # the run's report, with its leaderboard
+    assert all(row["account"] in report for row in board)
 
 
 @pytest.mark.slow
