@@ -10,9 +10,10 @@ time, `serve` from the event loop in (scaled) wall time.
 from __future__ import annotations
 
 from cmi_sim.exchange import Exchange
+from cmi_sim.market.arbitrageur import Arbitrageur
 from cmi_sim.market.as_of import AsOfData
 from cmi_sim.market.context import SECOND_NS, Agent, MarketContext
-from cmi_sim.market.fair_value import information_fair_values
+from cmi_sim.market.fair_value import BASKET, information_fair_values
 from cmi_sim.market.far_off import FarOffQuoter
 from cmi_sim.market.fat_finger import FatFinger
 from cmi_sim.market.maker import MarketMaker
@@ -23,7 +24,8 @@ from cmi_sim.market.schedule import Schedule
 
 
 class SyntheticMarket:
-    """Makers (two per product by default), noise takers, a far-off quoter and a fat finger.
+    """Makers (two per product by default), noise takers, an ETF arbitrageur, a far-off quoter and a
+    fat finger.
 
     `data`: the session's data as published (the fair values are estimated from it, never from the
     settlement values); `start_ns`/`end_ns`: the settlement window; `open_ns`/`close_ns`: when the agents
@@ -44,6 +46,8 @@ class SyntheticMarket:
         for symbol in symbols:
             agents.extend(MarketMaker(self.context, symbol, i + 1, seed) for i in range(params.makers_per_product))
         agents.extend(NoiseTrader(self.context, i + 1, seed) for i in range(params.noise_traders))
+        if "LON_ETF" in symbols and all(p in symbols for p in BASKET):
+            agents.extend(Arbitrageur(self.context, i + 1, seed) for i in range(params.arbitrageurs))
         agents.append(FarOffQuoter(self.context, seed))
         agents.append(FatFinger(self.context, seed))
         self.agents = agents
