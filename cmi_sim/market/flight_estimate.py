@@ -24,10 +24,19 @@ class FlightEstimator:
         self.start_ns = start_ns
         self.end_ns = end_ns
         self.bins = (end_ns - start_ns) // BIN_NS
+        self._cache: dict[tuple[int, ...], tuple[Estimate, Estimate]] = {}
 
     def at(self, now_ns: int) -> tuple[Estimate, Estimate]:
         """(LHR_COUNT, LHR_INDEX) estimates as of `now_ns`."""
         view = self.data.flights(now_ns)
+        # The list changes only when a flight moves, is revised or cancelled: compute once per state.
+        key = (int(view.moved.sum()), int(view.revised.sum()), int(view.cancelled.sum()), int(view.expected_ns.sum()))
+        cached = self._cache.get(key)
+        if cached is None:
+            cached = self._cache[key] = self._estimate(view)
+        return cached
+
+    def _estimate(self, view) -> tuple[Estimate, Estimate]:
         expected = view.expected_ns
         inside = ~view.cancelled & (expected >= self.start_ns) & (expected < self.end_ns)
         to_move = inside & ~view.moved

@@ -45,6 +45,7 @@ class MarketMaker:
         self.refresh_span_ms = (params.view_refresh_max_s - params.view_refresh_min_s) * 1000 + 1
         self.noise = rng.randint(0, params.view_noise_permille) / 1000  # its opinion's scale, in sigmas
         self.opinion = normal(rng)  # this maker's private opinion, changed now and then
+        self.lesson_percent = params.fill_lesson_percent
         self.basket_weight = params.etf_basket_weight_percent / 100 if product == ETF else 0.0
         self.seen = 0  # the fair value at its last look, in ticks
         self.leaning = 0.0  # its opinion at its last look, in ticks
@@ -94,7 +95,8 @@ class MarketMaker:
         live = self.context.resting
         for side, quotes in self.quotes.items():
             taken = sum(1 for order_id in quotes.values() if order_id not in live)
-            self.flow -= side * taken * self.half_spread  # a bid hit (BUY): lower; an ask lifted: higher
+            # A bid hit (BUY) teaches it lower, an ask lifted higher.
+            self.flow -= side * taken * self.half_spread * self.lesson_percent // 100
 
     def act(self, now_ns: int) -> int:
         context, rng = self.context, self.rng

@@ -61,6 +61,7 @@ class MarketParams:
     view_refresh_min_s: int = 5
     view_refresh_max_s: int = 300
     view_noise_permille: int = 40
+    fill_lesson_percent: int = 100  # how far a fill moves its maker's view, in % of its half spread
     etf_basket_weight_percent: int = 90  # LON_ETF makers centre this much on the basket's book mids
     noise_traders: int = 8
     noise_interval_s: int = 20  # mean seconds between one noise trader's takes
