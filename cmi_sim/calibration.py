@@ -10,9 +10,11 @@ events.jsonl, not read from the engine: the figures test what a user would see.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
+from pathlib import Path
 from statistics import median
 
 from cmi_sim.engine import Fill, OrderAccepted, OrderCancelled, OrderReduced
@@ -89,13 +91,12 @@ def run_market_alone(session: Session, seed: int | None = None, until_ns: int | 
     return sim
 
 
-def minute_samples(sim: Simulation, open_ns: int, close_ns: int) -> list[Sample]:
-    """The books as rebuilt from the event log at every whole virtual minute after the open."""
-    products = list(sim.exchange.products)
+def minute_samples(events: Iterable, products: list[str], open_ns: int, close_ns: int) -> list[Sample]:
+    """The books as rebuilt from events (in log order) at every whole virtual minute after the open."""
     books = BookRebuilder(products)
     samples: list[Sample] = []
     next_ns = open_ns + MINUTE_NS
-    for event in sim.exchange.log:
+    for event in events:
         ts = getattr(event, "ts", None)
         while ts is not None and ts >= next_ns and next_ns <= close_ns:
             samples.append(Sample(next_ns, {p: books.best(p) for p in products}))
@@ -105,6 +106,19 @@ def minute_samples(sim: Simulation, open_ns: int, close_ns: int) -> list[Sample]
         samples.append(Sample(next_ns, {p: books.best(p) for p in products}))
         next_ns += MINUTE_NS
     return samples
+
+
+_BOOK_EVENTS = {cls.__name__: cls for cls in (OrderAccepted, Fill, OrderCancelled, OrderReduced)}
+
+
+def events_from_jsonl(path: Path) -> Iterator[tuple]:
+    """The book events of a run's events.jsonl, as the engine's event tuples (other lines skipped)."""
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            record = json.loads(line)
+            cls = _BOOK_EVENTS.get(record.pop("type", None))
+            if cls is not None:
+                yield cls(**record)
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -132,7 +146,8 @@ class ProductFigures:
 
 
 def measure(sim: Simulation, open_ns: int, close_ns: int) -> dict[str, ProductFigures]:
-    samples = minute_samples(sim, open_ns, close_ns)
+    """Per product figures of a run's market between `open_ns` and `close_ns`."""
+    samples = minute_samples(sim.exchange.log, list(sim.exchange.products), open_ns, close_ns)
     hours = (close_ns - open_ns) / 3.6e12
     trades: dict[str, int] = {p: 0 for p in sim.exchange.products}
     for trade in sim.exchange.tape.since():
