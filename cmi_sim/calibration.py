@@ -201,17 +201,23 @@ def _entry(product: str, prefix: str) -> dict:
 
 
 def real_figures(product: str) -> dict[str, str]:
-    """What the records show of `product` on the live exchange, as text for a report (with where from)."""
+    """What the records show of `product`, short, for a report: spreads as "challenge | TEST (p90)", mids as
+    "challenge top of book | one team's fills p10-p90" (where from: REAL_SOURCES)."""
     challenge = _entry(product, "challenge_top_of_book")
     test = _entry(product, "TEST_exchange_book")
-    spread = f"{challenge.get('spread_median')} (challenge, 15 min); {test.get('spread_median')} p90 " \
-             f"{round(test.get('spread_p90', 0), 1)} (TEST, 2 min)"
-    mids = f"{challenge.get('mid_min')}-{challenge.get('mid_max')} (challenge 02:04-02:19)"
     fills = _entry(product, "challenge_fills_one_bot").get("2026-02-28", {})
-    if fills:
-        mids += f"; fills {fills.get('px_p10')}-{fills.get('px_p90')} (p10-p90, Feb 28)"
-    return {"spread": spread, "mid": mids,
-            "trades": "~150/h filled for one team; ~5,100/h all products (uncertain)"}
+
+    def num(value: float | None) -> str:
+        return "?" if value is None else f"{value:g}" if value == int(value) else f"{value:.1f}"
+
+    spread = f"{num(challenge.get('spread_median'))} | {num(test.get('spread_median'))} (p90 {num(test.get('spread_p90'))})"
+    mids = f"{num(challenge.get('mid_min'))}-{num(challenge.get('mid_max'))} | {num(fills.get('px_p10'))}-{num(fills.get('px_p90'))}"
+    return {"spread": spread, "mid": mids}
+
+
+REAL_SOURCES = ("real spreads: challenge top of book, Mar 1 02:04-02:19 (median) | TEST exchange, Feb 28 15:49-15:51 "
+                "(median, p90). Real mids: challenge top of book, Mar 1 02:04-02:19 | one team's fill prices, Feb 28 "
+                "15:08-16:28 (p10-p90). Source: cmi_sim/market/real-market-observations.md")
 
 
 def real_etf_gaps_bps() -> list[float]:

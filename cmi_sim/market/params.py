@@ -18,7 +18,7 @@ HALF_SPREAD_TICKS: Mapping[str, tuple[int, int]] = MappingProxyType({
     "LHR_COUNT": (2, 6),
     "LHR_INDEX": (2, 8),
     "LON_ETF": (1, 3),
-    "LON_FLY": (12, 30),
+    "LON_FLY": (15, 40),
 })
 
 
