@@ -12,19 +12,20 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from cmi_sim.backtest.launch import BacktestOptions, run_backtest
+from cmi_sim.backtest.launch import run
+from cmi_sim.backtest.plan import build_spec
 
 REPO = Path(__file__).resolve().parents[1]
 
 
-def _run(bot: Path, out: Path, bot_args: tuple[str, ...] = ()) -> dict:
+def _run(bot: Path, out: Path, bot_args: tuple[str, ...] = (), events: str = "full") -> dict:
     started = time.perf_counter()
-    outcome = run_backtest(BacktestOptions(bot=bot, out=out, bot_args=bot_args))
+    result = run(build_spec(bot, args=bot_args, events=events), out=out)
     wall = time.perf_counter() - started
-    assert outcome.summary["status"] == "ok", outcome.result.get("note")
-    virtual = outcome.result["virtual_elapsed_s"]
+    assert result.ok, result.errors
+    virtual = result.child["virtual_elapsed_s"]
     return {"wall_s": wall, "virtual_s": virtual, "speedup": virtual / wall,
-            "requests": outcome.summary["requests"], "fills": outcome.summary["fills"]}
+            "requests": result.summary["requests"], "fills": result.summary["fills"]}
 
 
 def test_quoter_full_default_session(benchmark, tmp_path):

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from cmi_sim.api.service import ExchangeService
-from cmi_sim.exchange import Accounts, Exchange, ExchangeRules, TradingHours
+from cmi_sim.exchange import Accounts, EventSink, Exchange, ExchangeRules, TradingHours
 from cmi_sim.market import MarketParams, SyntheticMarket
 from cmi_sim.market.as_of import WorldAsOf
 from cmi_sim.products import cmi_products
@@ -41,11 +41,12 @@ class Simulation:
     - `seed`: the run's seed (default the session's); it seeds order ids and, with the session's
       `[market].seed`, the synthetic market.
     - `rules`, `hours`: override the session's exchange rules and trading hours (flags of `serve`).
+    - `journal`: where the exchange's events go (see `cmi_sim.exchange.journal`; default: kept in memory).
     """
 
     def __init__(self, session: Session, clock: Callable[[], int], accounts: Accounts | None = None,
                  seed: int | None = None, rules: ExchangeRules | None = None,
-                 hours: TradingHours | None = None) -> None:
+                 hours: TradingHours | None = None, journal: EventSink | None = None) -> None:
         self.session = session
         self.seed = session.seed if seed is None else seed
         try:
@@ -54,7 +55,7 @@ class Simulation:
             raise SessionError(f"{session.name}: {error}") from None
         hours = hours or TradingHours(session.open_ns, session.close_ns)
         accounts = accounts if accounts is not None else Accounts(rng=random.Random(f"accounts {self.seed}"))
-        self.exchange = Exchange(cmi_products(dict(session.products)), rules, hours, accounts)
+        self.exchange = Exchange(cmi_products(dict(session.products)), rules, hours, accounts, journal)
         self.service = ExchangeService(self.exchange, clock, self.seed)
         self.data: WorldDataService = session.data_service()
         self.market = self._build_market(session, hours)

@@ -49,10 +49,12 @@ class Route:
     query: tuple[str, ...] = ()
     body: dict | None = None  # JSON schema of the request body, for the OpenAPI document
     pattern: re.Pattern = field(init=False, repr=False, compare=False)
+    label: str = field(init=False, repr=False, compare=False)  # "POST /api/order": rule reports per endpoint
 
     def __post_init__(self) -> None:
         regex = "^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", self.path) + "$"
         object.__setattr__(self, "pattern", re.compile(regex))
+        object.__setattr__(self, "label", f"{self.method} {self.path}")
 
 
 ORDER_BODY = {
@@ -117,7 +119,7 @@ class ExchangeService:
             user = self.user_for(headers)
             if user is None:
                 return error_reply(401, "missing or invalid Authorization token: log in at /api/user/authenticate")
-            if not self.exchange.record_request(ts, user):
+            if not self.exchange.record_request(ts, user, route.label):
                 limit = self.exchange.rules.requests_per_second
                 return error_reply(429, f"rate limit: more than {limit} request(s) per second",
                                    (("Retry-After", "1"),))
@@ -125,6 +127,12 @@ class ExchangeService:
             return getattr(self, route.handler)(ts, user, params, query, body)
         except BadRequest as error:
             return error_reply(400, str(error))
+
+    def endpoint_label(self, method: str, target: str) -> str:
+        """`POST /api/order`, `DELETE /api/order/{order_id}`: a request's endpoint, for reports."""
+        path = normalize_path(target)
+        route, _, _ = self._route(method.upper(), path)
+        return route.label if route is not None else f"{method.upper()} {path}"
 
     def user_for(self, headers: Mapping[str, str]) -> str | None:
         """The user of a request's Authorization header (`Bearer <token>` or the bare token)."""

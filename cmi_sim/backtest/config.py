@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from cmi_sim.exchange.timestamps import parse_iso_ns as parse_start_ns  # the old name, kept for callers
 
 __all__ = ["RunConfig", "parse_start_ns"]
 
@@ -59,12 +60,3 @@ class RunConfig:
     @property
     def start_ns(self) -> int:
         return parse_start_ns(self.start)
-
-
-def parse_start_ns(text: str) -> int:
-    """Epoch nanoseconds of an ISO-8601 time; naive times are UTC."""
-    moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
-    delta = moment - dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1_000

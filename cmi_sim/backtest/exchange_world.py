@@ -9,8 +9,11 @@ timers, so market data at T is published before bot wake-ups at T.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 import re
+from collections import Counter
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -20,8 +23,11 @@ from cmi_sim.api.service import STREAM_PATH, ExchangeService
 from cmi_sim.api.streams import Subscription
 from cmi_sim.api.wire import KEEPALIVE
 from cmi_sim.backtest.router import ConnectionRefused, Reply, StreamReply, World
+from cmi_sim.backtest.trading_record import check_against_exchange, trading_record
 from cmi_sim.backtest.vloop import PRIORITY_WORLD
-from cmi_sim.exchange.event_lines import EventLineEncoder
+from cmi_sim.engine import CancelRejected, Fill, OrderRejected
+from cmi_sim.exchange import EventList, ExchangeRules, JsonlSink, OfKinds, Tee
+from cmi_sim.exchange.exchange import Settled, TapePrint
 from cmi_sim.sessions import load_session
 from cmi_sim.simulation import Simulation
 
@@ -29,6 +35,9 @@ KEEPALIVE_NS = 10_000_000_000  # as the live server: a comment every 10 s on an 
 PROGRESS_EVERY_NS = 600_000_000_000  # the parent's progress bar is fed every 10 virtual minutes
 JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
 STREAM_HEADERS = {"Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache"}
+# `compact` keeps what a run's figures and a later audit need: trades, rejections, settlement.
+COMPACT_EVENTS = (Fill, TapePrint, OrderRejected, CancelRejected, Settled)
+TRADING_EVENTS = (Fill, TapePrint)  # what the trading record reads after the run
 
 
 class SubscriptionStream:
@@ -90,11 +99,23 @@ class ExchangeWorld:
         args = ctx.config
         self.ctx = ctx
         self.session = load_session(args["session"], seed=args.get("seed"))
-        self.simulation = Simulation(self.session, ctx.now_ns, seed=args.get("seed"))
+        rules = ExchangeRules(**args["rules"]) if args.get("rules") else None
+        self.events_path = Path(args["events_path"]) if args.get("events_path") else None
+        self.events_mode = args.get("events", "full")
+        # Events stream to events.jsonl as they happen (the child never holds the day's history); only
+        # fills and tape prints, which the trading record reads after the run, stay in memory.
+        self.trading_events = EventList()
+        sinks = [OfKinds(self.trading_events, TRADING_EVENTS)]
+        if self.events_path is not None and self.events_mode != "none":
+            events_file = JsonlSink(self.events_path)
+            sinks.insert(0, events_file if self.events_mode == "full" else OfKinds(events_file, COMPACT_EVENTS))
+        self.simulation = Simulation(self.session, ctx.now_ns, seed=args.get("seed"), rules=rules,
+                                     journal=Tee(*sinks))
         self.service = self.simulation.service
         self.data = self.simulation.data
         self.settle_at_end = bool(args.get("settle", True))
-        self.events_path = Path(args["events_path"]) if args.get("events_path") else None
+        self.record_path = Path(args["record_path"]) if args.get("record_path") else None
+        self.rejected: Counter[tuple[str, str, str]] = Counter()  # (account, endpoint, "429 rate limit")
         self.progress_path = Path(args["progress_path"]) if args.get("progress_path") else None
         self.final_pnl: dict[str, dict[str, float]] | None = None
         self._next_progress = 0  # virtual ns at which the progress file is next written
@@ -115,7 +136,21 @@ class ExchangeWorld:
                 return Reply(opened.status, dict(opened.headers), opened.body)
             return StreamReply(200, dict(STREAM_HEADERS), SubscriptionStream(self.service, opened, self.ctx))
         reply = self.service.handle(method, path, dict(query_items), headers, body or b"")
+        if reply.status >= 400:
+            self._count_rejection(method, path, headers, reply)
         return Reply(reply.status, dict(reply.headers), reply.body)
+
+    def _count_rejection(self, method: str, path: str, headers: Any, reply: Any) -> None:
+        """Every refused request, whatever refused it (a rule, a bad body, an unknown order, a 429)."""
+        user = self.service.user_for(headers) or "(not logged in)"
+        try:
+            message = json.loads(reply.body).get("message", "")
+        except (ValueError, AttributeError):
+            message = ""
+        head = message.split(":", 1)[0] if ":" in message else " ".join(
+            word for word in message.split() if not any(ch.isdigit() for ch in word))  # no ids or sizes
+        reason = f"{reply.status} {head[:48]}".strip()
+        self.rejected[(user, self.service.endpoint_label(method, path), reason)] += 1
 
     # -- greenlets and hooks ----------------------------------------------------------------------
 
@@ -146,13 +181,25 @@ class ExchangeWorld:
 
     def result(self) -> dict[str, Any]:
         exchange = self.simulation.exchange
-        if self.events_path is not None:
-            with self.events_path.open("w") as out:
-                out.writelines(EventLineEncoder().lines(exchange.log))
+        exchange.journal.close()  # everything on file before the parent reads it
+        events_sha = self._events_sha256()
         accounts = exchange.accounts.usernames()
         traders = [name for name in accounts if name not in self.market_accounts]
         pnl = self.final_pnl if self.final_pnl is not None else {a: exchange.pnl(a) for a in exchange.ledger.accounts()}
         market = self.simulation.market
+        records, record_errors = {}, []
+        for name in traders:
+            record = trading_record(self.trading_events.events, name, exchange.products, self.service.ids.encode,
+                                    pnl.get(name, {}), self.ctx.now_ns())
+            mismatch = check_against_exchange(record, exchange.positions(name))
+            if mismatch:
+                record_errors.append(f"{name}: {mismatch}")
+            records[name] = record
+        if self.record_path is not None:
+            self.record_path.write_text(json.dumps(records, separators=(",", ":")))
+        rejected: dict[str, dict[str, dict[str, int]]] = {}
+        for (user, endpoint, reason), count in sorted(self.rejected.items()):
+            rejected.setdefault(user, {}).setdefault(endpoint, {})[reason] = count
         return {
             "session": self.session.name,
             "market": market.describe() if market is not None else {"kind": "none"},
@@ -162,11 +209,28 @@ class ExchangeWorld:
             "market_accounts": sorted(self.market_accounts),
             "pnl": pnl,
             "requests": {name: {"requests": exchange.rates.stats(name).requests,
-                                "violations": exchange.rates.stats(name).violations} for name in traders},
-            "rules": {"rate_limit": exchange.rules.rate_limit, "requests_per_second": exchange.rules.requests_per_second},
-            "n_events": len(exchange.log),
+                                "violations": exchange.rates.stats(name).violations,
+                                "violations_by_endpoint": dict(sorted(exchange.rates.stats(name).by_endpoint.items()))}
+                         for name in traders},
+            "rejected": rejected,
+            "positions": {name: exchange.positions(name) for name in traders},
+            "rules": dataclasses.asdict(exchange.rules),
+            "events": {"mode": self.events_mode, "sha256": events_sha},
+            "record_errors": record_errors,
+            "n_events": exchange.journal.count,
             "n_trades": len(exchange.tape),
         }
+
+
+    def _events_sha256(self) -> str | None:
+        """The sha256 of the event file written during the run (None when none was written)."""
+        if self.events_path is None or self.events_mode == "none":
+            return None
+        digest = hashlib.sha256()
+        with self.events_path.open("rb") as events:
+            for block in iter(lambda: events.read(1 << 20), b""):
+                digest.update(block)
+        return digest.hexdigest()
 
 
 # The usual shape of a bot's URL (http, a plain host name, a path, maybe a query), which urlsplit would

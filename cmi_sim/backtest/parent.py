@@ -42,11 +42,13 @@ def run_in_child(
     python: str = sys.executable,
     on_poll: Callable[[], None] | None = None,
     poll_s: float = 0.25,
+    env: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Run one backtest; return the child's result dict plus ``child_exit_code``, ``stdout_path``,
     ``stderr_path`` and ``wall_s``. Past ``wall_limit_s`` real seconds the child is killed and the
     status is ``"wall_limit"``; a child that died without a result gives ``"child_died"``.
     ``on_poll`` is called every ``poll_s`` real seconds while the child runs (a progress display).
+    ``env`` adds variables to the child's environment (the bot's own settings).
     """
     workdir = Path(workdir) if workdir is not None else Path(tempfile.mkdtemp(prefix="cmi-backtest-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -63,7 +65,7 @@ def run_in_child(
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=err,
-            env=child_env(),
+            env=child_env() | (env or {}),
         )
         deadline = started + wall_limit_s
         status_override = None

@@ -128,6 +128,7 @@ class VirtualRuntime:
         self.reached_end = False
         self.watchdog_report: dict[str, Any] | None = None
         self._finished = False
+        self._interrupted_at_end = False
 
     # -- set-up -------------------------------------------------------------------------------
     def setup(self) -> None:
@@ -184,6 +185,9 @@ class VirtualRuntime:
         self.guard.install()
         self.swept = sweep_module_globals(swaps, skip_prefixes=_SWEEP_SKIP)
         _threading_excepthook(self)
+        from cmi_sim.backtest.stderr_watch import TracebackWatch
+
+        self.stderr_watch = sys.stderr = TracebackWatch(sys.stderr)
         os._exit = self._bot_os_exit  # type: ignore[assignment]
 
     @staticmethod
@@ -285,8 +289,11 @@ class VirtualRuntime:
                 print(code, file=sys.stderr)
             self.bot_outcome = {"outcome": "exit", "exit_code": exit_code}
         except KeyboardInterrupt:
-            traceback.print_exc()
-            self.bot_outcome = {"outcome": "interrupted", "exit_code": 130}
+            if self._interrupted_at_end:  # the session's close, not a failure: nothing to print
+                self.bot_outcome = {"outcome": "running at close", "exit_code": 0}
+            else:
+                traceback.print_exc()
+                self.bot_outcome = {"outcome": "interrupted", "exit_code": 130}
         except BaseException as exc:  # noqa: BLE001 - the bot's crash is the report
             text = _bot_traceback(exc)
             sys.stderr.write(text)
@@ -331,6 +338,7 @@ class VirtualRuntime:
                     self.world_errors.append({"greenlet": "on_end", "traceback": traceback.format_exc()})
         if not self._done.is_set():
             # Ctrl-C: in the bot's code if it still runs, else in the wait for its non-daemon threads.
+            self._interrupted_at_end = True
             gevent.kill(self._main, KeyboardInterrupt)
             self._done.wait(timeout=self.config.grace_s)
         code = EXIT_BOT_ERROR if self.bot_outcome.get("outcome") == "raised" else EXIT_OK
@@ -360,6 +368,7 @@ class VirtualRuntime:
             "note": note,
             "bot": self.bot_outcome,
             "thread_errors": self.thread_errors,
+            "stderr_tracebacks": self.stderr_watch.report() if hasattr(self, "stderr_watch") else None,
             "world_errors": self.world_errors,
             "refused": self.transport.refused,
             "blocked": self.guard.blocked,

@@ -37,10 +37,10 @@ class Mark(str, Enum):
 def _parse_time(text: str | None, option: str) -> int | None:
     if text is None:
         return None
-    from cmi_sim.backtest.config import parse_start_ns  # naive times are UTC
+    from cmi_sim.exchange.timestamps import parse_iso_ns  # naive times are UTC
 
     try:
-        return parse_start_ns(text)
+        return parse_iso_ns(text)
     except ValueError:
         raise user_error(f"{option}: expected an ISO time like 2026-02-28T14:30Z, got {text!r}") from None
 

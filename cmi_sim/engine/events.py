@@ -108,7 +108,33 @@ class CancelRejected(NamedTuple):
     detail: str
 
 
-Event = OrderAccepted | Fill | OrderCancelled | OrderReduced | OrderRejected | CancelRejected
+class Settled(NamedTuple):
+    """The market closed and settled at these prices (symbol, value), in product order (the exchange
+    emits it; the engine never does)."""
+
+    seq: int
+    ts: int
+    prices: tuple[tuple[str, float], ...]
+
+
+class TapePrint(NamedTuple):
+    """A trade printed on the tape from outside the books: a replayed recording's trade between other
+    participants. It sets the last price but moves no account's position (the exchange emits it)."""
+
+    seq: int
+    ts: int
+    product: str
+    price: int
+    volume: int
+    buyer: str
+    seller: str
+
+
+# What the matching engine emits; the exchange's one event stream adds settlement and tape prints.
+EngineEvent = OrderAccepted | Fill | OrderCancelled | OrderReduced | OrderRejected | CancelRejected
+Event = EngineEvent | Settled | TapePrint
+EVENT_TYPES: dict[str, type] = {cls.__name__: cls for cls in (
+    OrderAccepted, Fill, OrderCancelled, OrderReduced, OrderRejected, CancelRejected, Settled, TapePrint)}
 
 # Rejection codes shared by the engine and the exchange; the API maps them to status codes and messages.
 UNKNOWN_PRODUCT = "unknown_product"

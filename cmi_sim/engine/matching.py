@@ -28,7 +28,7 @@ from cmi_sim.engine.events import (
     UNKNOWN_ORDER,
     UNKNOWN_PRODUCT,
     CancelRejected,
-    Event,
+    EngineEvent,
     Fill,
     OrderAccepted,
     OrderCancelled,
@@ -69,15 +69,15 @@ class _Engine:
     # -- commands ---------------------------------------------------------------------------------
 
     if TYPE_CHECKING:  # each engine below provides these (not defined here: they would shadow C's)
-        def submit(self, ts: int, owner: str, product: str, side: int, price: int, volume: int) -> list[Event]: ...
+        def submit(self, ts: int, owner: str, product: str, side: int, price: int, volume: int) -> list[EngineEvent]: ...
 
-        def cancel(self, ts: int, order_id: int, owner: str | None = None, reason: str = "user") -> list[Event]: ...
+        def cancel(self, ts: int, order_id: int, owner: str | None = None, reason: str = "user") -> list[EngineEvent]: ...
 
         def accepted(self, order_id: int) -> OrderAccepted | None: ...
 
         def own_volumes(self, owner: str, product: str) -> dict[tuple[int, int], int]: ...
 
-    def reduce(self, ts: int, order_id: int, new_remaining: int, owner: str | None = None) -> list[Event]:
+    def reduce(self, ts: int, order_id: int, new_remaining: int, owner: str | None = None) -> list[EngineEvent]:
         """Cut a resting order's open volume to `new_remaining` (0 < new_remaining < open volume) in place:
         it keeps its place in the queue. One command instead of cancel + re-place, which would send the
         rest to the back. With `owner`, someone else's order is reported as unknown. O(1)."""
@@ -97,11 +97,11 @@ class _Engine:
         return [_new(OrderReduced, (self._next_seq(), ts, order_id, order_owner, product, side, price,
                                     remaining - new_remaining, new_remaining))]
 
-    def cancel_at_price(self, ts: int, owner: str, product: str, price: int) -> list[Event]:
+    def cancel_at_price(self, ts: int, owner: str, product: str, price: int) -> list[EngineEvent]:
         """Cancel all of `owner`'s resting orders in `product` at `price`, oldest first."""
         mine = self._by_owner.get(owner, {})
         targets = [o.order_id for o in mine.values() if o.product == product and o.price == price]
-        events: list[Event] = []
+        events: list[EngineEvent] = []
         for order_id in targets:
             events.extend(self.cancel(ts, order_id, owner))
         return events
@@ -216,7 +216,7 @@ class PyMatchingEngine(_Engine):
                     own[key] = own.get(key, 0) + sides[side].levels[order.price].orders[order.order_id]
         return own
 
-    def submit(self, ts: int, owner: str, product: str, side: int, price: int, volume: int) -> list[Event]:
+    def submit(self, ts: int, owner: str, product: str, side: int, price: int, volume: int) -> list[EngineEvent]:
         """Enter a GTC limit order: match it against the best opposite prices, FIFO within a level, at the
         resting orders' prices; the remainder rests. Returns [OrderAccepted, Fill..., (self-trade
         cancels)] or [OrderRejected]. O(log L + fills)."""
@@ -226,7 +226,7 @@ class PyMatchingEngine(_Engine):
             return [self._rejection(ts, owner, product, side, price, volume)]
         order_id = self._next_id()
         accepted = _new(OrderAccepted, (self._next_seq(), ts, order_id, owner, product, side, price, volume))
-        events: list[Event] = [accepted]
+        events: list[EngineEvent] = [accepted]
         opposite = sides[-side]
         keys = opposite.keys
         # The opposite side's keys are price * its sign, and its sign is this order's side.
@@ -245,7 +245,7 @@ class PyMatchingEngine(_Engine):
         self._by_owner[owner][order_id] = accepted
         return events
 
-    def _match(self, ts: int, taker: OrderAccepted, opposite: BookSide, events: list[Event]) -> int:
+    def _match(self, ts: int, taker: OrderAccepted, opposite: BookSide, events: list[EngineEvent]) -> int:
         """Fill `taker` against `opposite` as far as its limit allows; returns the volume left."""
         next_seq = self._next_seq
         _, _, taker_id, owner, product, side, price, remaining = taker
@@ -293,7 +293,7 @@ class PyMatchingEngine(_Engine):
                 break
         return remaining
 
-    def cancel(self, ts: int, order_id: int, owner: str | None = None, reason: str = "user") -> list[Event]:
+    def cancel(self, ts: int, order_id: int, owner: str | None = None, reason: str = "user") -> list[EngineEvent]:
         """Cancel a resting order by id. With `owner`, someone else's order is reported as unknown, so
         callers never learn about other owners' orders. O(1) amortised."""
         order = self._orders.get(order_id)

@@ -1,5 +1,6 @@
 """The exchange core: accounts, positions, cash, the trade tape, limits, rates, hours, PnL and settlement."""
 
+from cmi_sim.engine import Settled, TapePrint
 from cmi_sim.exchange.accounts import Accounts, LoginResult, check_password, hash_password
 from cmi_sim.exchange.exchange import (
     MARKET_CLOSED,
@@ -7,17 +8,17 @@ from cmi_sim.exchange.exchange import (
     CancelResult,
     Exchange,
     OrderResult,
-    Settled,
-    TapePrint,
     TradingHours,
 )
+from cmi_sim.exchange.journal import EventList, EventSink, JsonlSink, NullSink, OfKinds, RecentEvents, Tee
 from cmi_sim.exchange.rules import ExchangeRules
 from cmi_sim.exchange.scoring import WEIGHTS, competition_score
 from cmi_sim.exchange.tape import Trade, TradeTape
 from cmi_sim.exchange.timestamps import format_timestamp, parse_timestamp
 
 __all__ = [
-    "MARKET_CLOSED", "POSITION_LIMIT", "WEIGHTS", "Accounts", "CancelResult", "Exchange", "ExchangeRules",
-    "LoginResult", "OrderResult", "Settled", "TapePrint", "Trade", "TradeTape", "TradingHours", "check_password",
-    "competition_score", "format_timestamp", "hash_password", "parse_timestamp",
+    "MARKET_CLOSED", "POSITION_LIMIT", "WEIGHTS", "Accounts", "CancelResult", "EventList", "EventSink", "Exchange",
+    "ExchangeRules", "JsonlSink", "LoginResult", "NullSink", "OfKinds", "OrderResult", "RecentEvents", "Settled", "TapePrint", "Tee",
+    "Trade", "TradeTape", "TradingHours", "check_password", "competition_score", "format_timestamp", "hash_password",
+    "parse_timestamp",
 ]

@@ -15,7 +15,7 @@ import json
 import typing
 from collections.abc import Callable, Iterable, Iterator
 
-from cmi_sim.engine import Fill, OrderAccepted, OrderCancelled, OrderReduced, event_record
+from cmi_sim.engine import EVENT_TYPES, Event, Fill, OrderAccepted, OrderCancelled, OrderReduced, Settled, event_record
 
 _TEMPLATED = (OrderAccepted, Fill, OrderCancelled, OrderReduced)
 _STRING_CACHE_LIMIT = 10_000  # distinct strings kept; a session has a few dozen
@@ -66,3 +66,16 @@ class EventLineEncoder:
             if len(self._strings) < _STRING_CACHE_LIMIT:
                 self._strings[text] = quoted
         return quoted
+
+
+def decode_event(line: str | bytes) -> Event:
+    """The event of one line (the inverse of `EventLineEncoder`); ValueError for anything else."""
+    record = json.loads(line)
+    if not isinstance(record, dict):
+        raise ValueError("an event line must be a JSON object")
+    cls = EVENT_TYPES.get(record.pop("type", None))
+    if cls is None or set(record) != set(cls._fields):
+        raise ValueError(f"not an event line: {str(line)[:80]}")
+    if cls is Settled:
+        record["prices"] = tuple((symbol, value) for symbol, value in record["prices"])
+    return cls(**record)

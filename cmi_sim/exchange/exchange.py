@@ -1,8 +1,9 @@
 """The exchange core: the rules of the CMI Exchange around the pure matching engine.
 
-Pure like the engine: every command carries its timestamp, nothing reads a clock or does I/O. Every
-change is an event appended to `log` (the one event stream) and passed to listeners; rejections are
-events too, with a reason code and a sentence the API shows to the client.
+Pure like the engine: every command carries its timestamp and nothing reads a clock. Every change is
+an event written to the exchange's sink (the one event stream, see `journal.py`: kept in memory by
+default, streamed to a file or dropped by a server) and passed to listeners; rejections are events
+too, with a reason code and a sentence the API shows to the client.
 """
 
 from __future__ import annotations
@@ -22,8 +23,11 @@ from cmi_sim.engine import (
     OrderRejected,
     OrderView,
     SIDE_NAMES,
+    Settled,
+    TapePrint,
 )
 from cmi_sim.exchange.accounts import Accounts, LoginResult
+from cmi_sim.exchange.journal import EventList, EventSink
 from cmi_sim.exchange.ledger import Ledger
 from cmi_sim.exchange.rates import RateMeter
 from cmi_sim.exchange.rules import ExchangeRules
@@ -43,27 +47,6 @@ class TradingHours(NamedTuple):
 
     open_ns: int
     close_ns: int
-
-
-class Settled(NamedTuple):
-    """The market closed and settled at these prices (symbol, value), in product order."""
-
-    seq: int
-    ts: int
-    prices: tuple[tuple[str, float], ...]
-
-
-class TapePrint(NamedTuple):
-    """A trade printed on the tape from outside the books: a replayed recording's trade between other
-    participants. It sets the last price but moves no account's position."""
-
-    seq: int
-    ts: int
-    product: str
-    price: int
-    volume: int
-    buyer: str
-    seller: str
 
 
 class OrderResult(NamedTuple):
@@ -106,7 +89,8 @@ class Exchange:
     """Products, books, accounts, positions, cash, the trade tape and the rules, driven by commands."""
 
     def __init__(self, products: Iterable[Product], rules: ExchangeRules | None = None,
-                 hours: TradingHours | None = None, accounts: Accounts | None = None) -> None:
+                 hours: TradingHours | None = None, accounts: Accounts | None = None,
+                 journal: EventSink | None = None) -> None:
         self.products: dict[str, Product] = {p.symbol: p for p in products}
         self.rules = rules or ExchangeRules()
         self.hours = hours
@@ -116,7 +100,8 @@ class Exchange:
         self.tape = TradeTape()
         self.ledger = Ledger()
         self.rates = RateMeter(self.rules.requests_per_second)
-        self.log: list[Event | Settled] = []
+        self.journal: EventSink = journal if journal is not None else EventList()
+        self._record = self.journal.write
         self.settlement: dict[str, float] | None = None
         self._listeners: tuple[Listener, ...] = ()  # replaced, never mutated: notifying needs no copy
         # The rules as plain attributes for place()'s inline check; settlement closes the window.
@@ -131,12 +116,13 @@ class Exchange:
     def login(self, username: str, password: str) -> LoginResult:
         return self.accounts.login(username, password)
 
-    def record_request(self, ts: int, account: str) -> bool:
-        """Count one REST request; False when the rate rule is enforced and this request breaks it."""
+    def record_request(self, ts: int, account: str, endpoint: str = "") -> bool:
+        """Count one REST request; False when the rate rule is enforced and this request breaks it.
+        Violations are also counted per `endpoint` (a label such as "POST /api/order")."""
         rules = self.rules
         if rules.rate_limit == "off":
             return True
-        within = self.rates.record(account, ts)
+        within = self.rates.record(account, ts, endpoint)
         return within or rules.rate_limit != "enforce"
 
     def place(self, ts: int, owner: str, product: str, side: int, price: int, volume: int) -> OrderResult:
@@ -168,7 +154,7 @@ class Exchange:
                     ledger.apply_trade(product, buyer, seller, qty, fill_price)
                     trades.append(trade)
                     filled += qty
-        self.log.extend(events)
+        self._record(events)
         if self._listeners:
             self._notify(events, trades)
         return _new(OrderResult, (events, trades, first, None, filled))
@@ -178,7 +164,7 @@ class Exchange:
         engine = self.engine
         accepted = engine.accepted(order_id)
         events = engine.cancel(ts, order_id, owner)
-        self.log.extend(events)
+        self._record(events)
         if self._listeners:
             self._notify(events, [])
         if type(events[0]) is not OrderCancelled:
@@ -190,7 +176,7 @@ class Exchange:
         Returns [OrderReduced], or [CancelRejected] for an unknown order (another owner's included) or a
         size that is not a reduction. Like a cancel, it is allowed outside trading hours."""
         events = self.engine.reduce(ts, order_id, remaining, owner)
-        self.log.extend(events)
+        self._record(events)
         if self._listeners:
             self._notify(events, [])
         return events
@@ -200,7 +186,7 @@ class Exchange:
         engine = self.engine
         accepted = [engine.accepted(view.order_id) for view in engine.orders_of(owner, product) if view.price == price]
         events = engine.cancel_at_price(ts, owner, product, price)  # oldest first, as listed
-        self.log.extend(events)
+        self._record(events)
         if self._listeners and events:
             self._notify(events, [])
         return CancelResult(events, accepted)
@@ -211,13 +197,13 @@ class Exchange:
         missing = [s for s in self.products if s not in prices]
         if missing:
             raise ValueError(f"settlement prices missing for {', '.join(missing)}")
-        events: list[Event | Settled] = []
+        events: list[Event] = []
         for order_id in self.engine.resting_order_ids():
             events.extend(self.engine.cancel(ts, order_id, reason="settlement"))
         self.settlement = {s: float(prices[s]) for s in self.products}
         self._open_ns = self._close_ns = 0  # every later order takes the slow path: market closed
         events.append(Settled(next(self._seq), ts, tuple(self.settlement.items())))
-        self.log.extend(events)
+        self._record(events)
         if self._listeners:
             self._notify(events, [])
         return {account: self.pnl(account) for account in self.ledger.accounts()}
@@ -231,7 +217,7 @@ class Exchange:
         """Put a trade that happened outside the books on the tape (see `TapePrint`)."""
         trade = self.tape.record(ts, product, buyer, seller, volume, price)
         event = TapePrint(next(self._seq), trade.ts, product, price, volume, buyer, seller)
-        self.log.append(event)
+        self._record((event,))
         if self._listeners:
             self._notify([event], [])  # nobody's fill: the stream sends no trade event for it
         return trade
@@ -248,6 +234,14 @@ class Exchange:
         return unsubscribe
 
     # -- queries ----------------------------------------------------------------------------------
+
+    @property
+    def log(self) -> list[Event]:
+        """Every event so far, oldest first: only when the sink keeps them in memory (the default)."""
+        events = getattr(self.journal, "events", None)
+        if events is None:
+            raise AttributeError(f"this exchange keeps no events in memory: they go to {type(self.journal).__name__}")
+        return events
 
     def is_open(self, ts: int) -> bool:
         """Orders are accepted: within trading hours and not yet settled (settling empties the window)."""
@@ -313,7 +307,7 @@ class Exchange:
         return None
 
     def _publish_rejection(self, rejection: OrderRejected) -> OrderResult:
-        self.log.append(rejection)
+        self._record((rejection,))
         if self._listeners:
             self._notify([rejection], [])
         return OrderResult([rejection], [], None, rejection, 0)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 _SECOND = 1_000_000_000
 
@@ -13,6 +13,7 @@ class RateStats:
     violations: int = 0  # requests beyond the allowance within their second
     window: int = -1  # the second being counted
     in_window: int = 0
+    by_endpoint: dict[str, int] = field(default_factory=dict)  # violations per endpoint label
 
 
 class RateMeter:
@@ -23,7 +24,7 @@ class RateMeter:
         self.per_second = per_second
         self._stats: dict[str, RateStats] = {}
 
-    def record(self, account: str, ts: int) -> bool:
+    def record(self, account: str, ts: int, endpoint: str = "") -> bool:
         stats = self._stats.get(account)
         if stats is None:
             stats = self._stats[account] = RateStats()
@@ -34,6 +35,7 @@ class RateMeter:
         stats.requests += 1
         if stats.in_window > self.per_second:
             stats.violations += 1
+            stats.by_endpoint[endpoint] = stats.by_endpoint.get(endpoint, 0) + 1
             return False
         return True
 

@@ -51,7 +51,7 @@ def test_walkthrough_shaped_bot_behaves_as_it_would_live(tmp_path, clean_env):
     last = datetime.fromisoformat(log[-1]["utc"])
     assert (last - OPEN).total_seconds() == pytest.approx(1800, abs=15)
     summary = run["summary"]
-    assert summary["status"] == "ok" and summary["user"] == "walkthrough"
+    assert summary["status"] == "completed" and summary["errors"] == [] and summary["user"] == "walkthrough"
     assert summary["fills"] == sum(entry["filled"] for entry in iocs)
     fills = pd.read_parquet(tmp_path / "fills.parquet")
     assert len(fills) == summary["fills"] and set(fills["side"]) == {"BUY"}
@@ -64,7 +64,7 @@ def test_two_runs_give_identical_event_logs_and_expect_passes(tmp_path, clean_en
     second, _ = backtest(str(BOTS / "walkthrough.py"), "--until", "20m", "--expect",
                          str(tmp_path / "a" / "run.json"), out=tmp_path / "b", env=clean_env)
     assert second.returncode == 0, second.stderr
-    assert "summary matches" in second.stdout
+    assert "matches" in second.stdout
     assert (tmp_path / "a" / "events.jsonl").read_bytes() == (tmp_path / "b" / "events.jsonl").read_bytes()
 
 
@@ -75,8 +75,30 @@ def test_expect_with_a_different_summary_fails_with_a_readable_diff(tmp_path, cl
     stored.write_text(json.dumps(expected))
     done, _ = backtest(str(BOTS / "walkthrough.py"), "--until", "10m", "--expect", str(stored),
                        out=tmp_path / "b", env=clean_env)
-    assert done.returncode == 2
-    assert "fills: expected" in done.stderr and "total_pnl: expected" in done.stderr
+    assert done.returncode == 4
+    lines = [line.strip() for line in done.stderr.splitlines()]
+    assert lines[1].startswith("DIFF total_pnl: expected") and "(delta -1)" in lines[1]  # PnL leads
+    assert any(line.startswith("DIFF fills: expected") and "(delta -2)" in line for line in lines)
+    # a tolerance lets both through
+    done, _ = backtest(str(BOTS / "walkthrough.py"), "--until", "10m", "--expect", str(stored),
+                       "--tolerance", "total_pnl=1,fills=2", out=tmp_path / "b", env=clean_env)
+    assert done.returncode == 0, done.stderr
+
+
+def test_save_baseline_then_expect_it_and_a_run_directory_and_name_differing_settings(tmp_path, clean_env):
+    baseline = tmp_path / "ci" / "walkthrough.json"
+    done, run = backtest(str(BOTS / "walkthrough.py"), "--until", "10m", "--save-baseline", str(baseline),
+                         out=tmp_path / "a", env=clean_env)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(baseline.read_text())["summary"] == run["summary"]
+    for reference in (baseline, tmp_path / "a"):  # a baseline file, or a run directory
+        done, _ = backtest(str(BOTS / "walkthrough.py"), "--until", "10m", "--expect", str(reference),
+                           out=tmp_path / "b", env=clean_env)
+        assert done.returncode == 0 and "matches" in done.stdout, done.stderr
+    done, _ = backtest(str(BOTS / "walkthrough.py"), "--until", "10m", "--latency-ms", "3", "--expect",
+                       str(baseline), "--expect-metrics", "total_pnl,pnl", out=tmp_path / "c", env=clean_env)
+    assert "settings differ from the baseline's run" in done.stdout + done.stderr
+    assert "latency_ms: 1.0 -> 3.0" in done.stdout + done.stderr
 
 
 def test_unknown_host_is_refused_and_reported(tmp_path, clean_env):
@@ -92,7 +114,8 @@ def test_bot_that_raises_is_reported_with_its_traceback(tmp_path, clean_env):
     assert done.returncode == 3
     assert "ValueError: the strategy has a bug" in done.stderr
     assert "raises.py" in done.stderr and "line 6" in done.stderr
-    assert run["summary"]["status"] == "bot_error"
+    assert run["summary"]["status"] == "failed"
+    assert [e["kind"] for e in run["summary"]["errors"]] == ["bot_raised"]
     assert run["summary"]["virtual_end"].startswith("2026-02-28T14:40")  # the session still ran to its end
 
 
@@ -107,7 +130,7 @@ def test_bot_waiting_on_a_real_socket_fails_loudly_instead_of_hanging(tmp_path, 
     done, run = backtest(str(BOTS / "real_socket.py"), "--until", "10m", out=tmp_path, env=clean_env)
     assert done.returncode == 3
     assert "real" in done.stderr.lower() and "real_socket.py" in done.stderr
-    assert run["summary"]["status"] == "bot_error"
+    assert run["summary"]["status"] == "failed"
 
 
 def test_spinning_bot_is_reported_by_the_watchdog(tmp_path, clean_env):
@@ -115,7 +138,8 @@ def test_spinning_bot_is_reported_by_the_watchdog(tmp_path, clean_env):
     assert done.returncode == 3
     assert "stopped making progress" in done.stderr
     assert "spinner.py" in done.stderr
-    assert run["summary"]["status"] == "watchdog"
+    assert run["summary"]["status"] == "failed"
+    assert run["summary"]["errors"][0]["kind"] == "watchdog"
 
 
 def test_entry_runs_a_class_only_bot_with_the_simulators_credentials(tmp_path, clean_env):

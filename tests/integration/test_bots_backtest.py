@@ -47,7 +47,7 @@ def _command(bot: str, out: Path, expect: bool) -> list[str]:
     cmd = [sys.executable, "-m", "cmi_sim", "backtest", str(ROOT / "bots" / f"{bot}.py"),
            "--until", BOTS[bot], "--out", str(out), "--no-progress"]
     if expect:
-        cmd += ["--expect", str(EXPECTED / f"{bot}.json")]
+        cmd += ["--expect", str(EXPECTED / f"{bot}.json"), "--expect-metrics", "all"]
     return cmd
 
 
@@ -95,7 +95,7 @@ def test_summary_matches_the_stored_expectation(runs: Runs) -> None:
     assert runs.first_rc == 0, f"{runs.bot}: --expect {EXPECTED / (runs.bot + '.json')} failed " \
                                f"(exit {runs.first_rc}):\n{runs.first_output}"
     summary = json.loads((runs.first / "run.json").read_text())["summary"]
-    assert summary["status"] == "ok"
+    assert summary["status"] == "completed", summary["errors"]
     assert summary["fills"] > 0, f"{runs.bot} never traded"
     assert summary["rate_violations"] == 0, f"{runs.bot} broke the one-request-per-second rule"
     assert summary["max_abs_position"] <= 100

@@ -50,7 +50,7 @@ def test_each_market_step_schedules_the_next_at_world_priority_until_the_end():
     assert fired > 10  # a quarter of an hour of a busy market
     assert ctx.now < ctx.end_ns  # no step is scheduled at or after the end
     assert not ctx.errors
-    assert len(world.simulation.exchange.log) > 0
+    assert world.simulation.exchange.journal.count > 0
 
 
 def test_a_failing_market_step_is_reported_and_stops_the_market_not_the_run(monkeypatch):
