@@ -29,7 +29,7 @@ def samples(tmp_path_factory):
     done = subprocess.run([sys.executable, "-m", "cmi_sim", "backtest", str(bot), "--out", str(out), "--no-progress"],
                           cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert json.loads((out / "run.json").read_text())["summary"]["status"] == "ok"
+    assert json.loads((out / "run.json").read_text())["summary"]["status"] == "completed"
     session = load_session()
     return minute_samples(events_from_jsonl(out / "events.jsonl"), list(CMI_SYMBOLS), session.open_ns, session.close_ns)
 
