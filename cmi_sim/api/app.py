@@ -7,10 +7,8 @@ one at a time on the event loop: concurrent clients see one consistent order of 
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 from urllib.parse import parse_qsl
 
-import swagger_ui_bundle
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -21,6 +19,7 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cmi_sim import __version__
+from cmi_sim.api import swagger_ui
 from cmi_sim.api.paths import normalize_path
 from cmi_sim.api.service import ROUTES, STREAM_PATH, ExchangeService, Reply, Route, error_reply
 
@@ -141,12 +140,11 @@ def create_app(service: ExchangeService) -> FastAPI:
         app.add_api_route(route.path, rest, methods=[route.method], summary=route.summary,
                           openapi_extra=_openapi_extra(route), name=route.handler)
 
-    static_dir = Path(swagger_ui_bundle.swagger_ui_path)
-    app.mount("/docs-static", StaticFiles(directory=static_dir), name="docs-static")
+    app.mount("/docs-static", StaticFiles(directory=swagger_ui.DIRECTORY), name="docs-static")
 
     @app.get("/docs", include_in_schema=False)
     async def docs() -> Response:
-        # Served from the bundled Swagger UI: the docs work offline, with no CDN.
+        # Served from the vendored Swagger UI 5 (it reads OpenAPI 3.1): the docs work offline, with no CDN.
         return get_swagger_ui_html(openapi_url=app.openapi_url, title=app.title,
                                    swagger_js_url="/docs-static/swagger-ui-bundle.js",
                                    swagger_css_url="/docs-static/swagger-ui.css",

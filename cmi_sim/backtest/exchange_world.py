@@ -10,7 +10,6 @@ timers, so market data at T is published before bot wake-ups at T.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import re
 from collections import Counter
@@ -25,9 +24,8 @@ from cmi_sim.api.wire import KEEPALIVE
 from cmi_sim.backtest.router import ConnectionRefused, Reply, StreamReply, World
 from cmi_sim.backtest.trading_record import check_against_exchange, trading_record
 from cmi_sim.backtest.vloop import PRIORITY_WORLD
-from cmi_sim.engine import CancelRejected, Fill, OrderRejected
-from cmi_sim.exchange import EventList, ExchangeRules, JsonlSink, OfKinds, Tee
-from cmi_sim.exchange.exchange import Settled, TapePrint
+from cmi_sim.backtest.run_sink import RunSink
+from cmi_sim.exchange import ExchangeRules
 from cmi_sim.sessions import load_session
 from cmi_sim.simulation import Simulation
 
@@ -35,9 +33,6 @@ KEEPALIVE_NS = 10_000_000_000  # as the live server: a comment every 10 s on an 
 PROGRESS_EVERY_NS = 600_000_000_000  # the parent's progress bar is fed every 10 virtual minutes
 JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
 STREAM_HEADERS = {"Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache"}
-# `compact` keeps what a run's figures and a later audit need: trades, rejections, settlement.
-COMPACT_EVENTS = (Fill, TapePrint, OrderRejected, CancelRejected, Settled)
-TRADING_EVENTS = (Fill, TapePrint)  # what the trading record reads after the run
 
 
 class SubscriptionStream:
@@ -102,15 +97,10 @@ class ExchangeWorld:
         rules = ExchangeRules(**args["rules"]) if args.get("rules") else None
         self.events_path = Path(args["events_path"]) if args.get("events_path") else None
         self.events_mode = args.get("events", "full")
-        # Events stream to events.jsonl as they happen (the child never holds the day's history); only
-        # fills and tape prints, which the trading record reads after the run, stay in memory.
-        self.trading_events = EventList()
-        sinks = [OfKinds(self.trading_events, TRADING_EVENTS)]
-        if self.events_path is not None and self.events_mode != "none":
-            events_file = JsonlSink(self.events_path)
-            sinks.insert(0, events_file if self.events_mode == "full" else OfKinds(events_file, COMPACT_EVENTS))
+        # Events stream to events.jsonl as they happen (as the mode says); the trades stay in memory.
+        self.journal = RunSink(self.events_mode, self.events_path)
         self.simulation = Simulation(self.session, ctx.now_ns, seed=args.get("seed"), rules=rules,
-                                     journal=Tee(*sinks))
+                                     journal=self.journal)
         self.service = self.simulation.service
         self.data = self.simulation.data
         self.settle_at_end = bool(args.get("settle", True))
@@ -182,14 +172,13 @@ class ExchangeWorld:
     def result(self) -> dict[str, Any]:
         exchange = self.simulation.exchange
         exchange.journal.close()  # everything on file before the parent reads it
-        events_sha = self._events_sha256()
         accounts = exchange.accounts.usernames()
         traders = [name for name in accounts if name not in self.market_accounts]
         pnl = self.final_pnl if self.final_pnl is not None else {a: exchange.pnl(a) for a in exchange.ledger.accounts()}
         market = self.simulation.market
         records, record_errors = {}, []
         for name in traders:
-            record = trading_record(self.trading_events.events, name, exchange.products, self.service.ids.encode,
+            record = trading_record(self.journal.trades, name, exchange.products, self.service.ids.encode,
                                     pnl.get(name, {}), self.ctx.now_ns())
             mismatch = check_against_exchange(record, exchange.positions(name))
             if mismatch:
@@ -215,22 +204,11 @@ class ExchangeWorld:
             "rejected": rejected,
             "positions": {name: exchange.positions(name) for name in traders},
             "rules": dataclasses.asdict(exchange.rules),
-            "events": {"mode": self.events_mode, "sha256": events_sha},
+            "events": {"mode": self.events_mode},
             "record_errors": record_errors,
             "n_events": exchange.journal.count,
             "n_trades": len(exchange.tape),
         }
-
-
-    def _events_sha256(self) -> str | None:
-        """The sha256 of the event file written during the run (None when none was written)."""
-        if self.events_path is None or self.events_mode == "none":
-            return None
-        digest = hashlib.sha256()
-        with self.events_path.open("rb") as events:
-            for block in iter(lambda: events.read(1 << 20), b""):
-                digest.update(block)
-        return digest.hexdigest()
 
 
 # The usual shape of a bot's URL (http, a plain host name, a path, maybe a query), which urlsplit would

@@ -9,6 +9,7 @@ is never overwritten (`ConfigError`), one that holds the same run is (a rerun).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 import time
@@ -132,11 +133,23 @@ def run(spec: RunSpec, *, out: str | Path | None = None,
     virtual_s = child.get("virtual_elapsed_s") or config.duration_s
     timing = {"wall_s": round(wall_s, 3), "speedup": virtual_s / wall_s if wall_s else 0.0,
               "child_wall_s": child.get("wall_s")}
-    record, tables = build_record(spec, child, records, errors, run_status(errors), timing)
+    record, tables = build_record(spec, child, records, errors, run_status(errors), timing,
+                                  _sha256(run_dir / "events.jsonl"))
     write_tables(run_dir, tables)
     record_path.unlink(missing_ok=True)  # its content is in the parquet files now
     (run_dir / "run.json").write_text(json.dumps(record, indent=1, default=repr))
     return from_record(record, run_dir)
+
+
+def _sha256(path: Path) -> str | None:
+    """The event log's identity (None when the events mode wrote none)."""
+    if not path.exists():
+        return None
+    digest = hashlib.sha256()
+    with path.open("rb") as log:
+        for block in iter(lambda: log.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def backtest(bot: str | Path, **settings: Any) -> RunResult:

@@ -50,7 +50,8 @@ def choose_user(world: Mapping[str, Any], requested: str | None) -> str | None:
 
 
 def build_record(spec: RunSpec, child: Mapping[str, Any], records: Mapping[str, Any], errors: list[dict[str, Any]],
-                 status: str, timing: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, list]]:
+                 status: str, timing: Mapping[str, Any],
+                 events_sha256: str | None = None) -> tuple[dict[str, Any], dict[str, list]]:
     """run.json's content (spec, summary, participants, timing, the child's facts) and the rows of the
     tables (fills, equity, positions) for every trading account."""
     world = child.get("world") or {}
@@ -72,7 +73,7 @@ def build_record(spec: RunSpec, child: Mapping[str, Any], records: Mapping[str, 
     if user is not None and user not in traders:  # asked for an account that never logged in
         participants.insert(0, _participant(user, _EMPTY_RECORD, world, {}, None, start_ns, end_ns))
     summary = _summary(spec, child, world, participants[0] if participants else None, errors, status,
-                       sorted(competitors) if scores else [])
+                       sorted(competitors) if scores else [], events_sha256)
     record = {"spec": spec.to_dict(), "run_id": spec.id, "summary": summary, "participants": participants,
               "timing": dict(timing), "versions": versions(), "run": _run_facts(child)}
     return record, tables
@@ -118,7 +119,8 @@ def _add_rows(tables: dict[str, list], name: str, record: Mapping[str, Any]) -> 
 
 
 def _summary(spec: RunSpec, child: Mapping[str, Any], world: Mapping[str, Any], me: Mapping[str, Any] | None,
-             errors: list[dict[str, Any]], status: str, score_among: list[str]) -> dict[str, Any]:
+             errors: list[dict[str, Any]], status: str, score_among: list[str],
+             events_sha256: str | None) -> dict[str, Any]:
     me = me or {}
     stats = me.get("statistics") or {}
     bot = child.get("bot") or {}
@@ -156,7 +158,7 @@ def _summary(spec: RunSpec, child: Mapping[str, Any], world: Mapping[str, Any], 
         "blocked_network": len(child.get("blocked") or []),
         "virtual_end": child.get("virtual_end"),
         "events": spec.events,
-        "events_sha256": (world.get("events") or {}).get("sha256"),
+        "events_sha256": events_sha256,
     }
 
 

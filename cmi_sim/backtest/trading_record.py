@@ -2,8 +2,8 @@
 
 Positions and cash move through the exchange's own `Ledger` (the same arithmetic the exchange used), and
 the final state is checked against the exchange's, so the record cannot drift from what the exchange
-says. Built in the child after the session (nothing per event while it runs), from the in-memory log, so
-it works whatever the events mode.
+says. Built in the child after the session from the trades its event sink kept (`run_sink.py`), so it
+works whatever the events mode.
 
 The timeline marks positions at the median of each product's last 11 trade prices (the starting price
 before any): the exchange marks at the last trade, but one fat-finger print would then swing the curve,
@@ -18,8 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from statistics import median_low
 from typing import Any
 
-from cmi_sim.engine import Fill
-from cmi_sim.exchange.exchange import TapePrint
+from cmi_sim.engine import Fill, TapePrint
 from cmi_sim.exchange.ledger import Ledger
 
 MARK_WINDOW = 11  # trades per product whose median marks the timeline

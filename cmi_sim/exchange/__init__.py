@@ -10,7 +10,7 @@ from cmi_sim.exchange.exchange import (
     OrderResult,
     TradingHours,
 )
-from cmi_sim.exchange.journal import EventList, EventSink, JsonlSink, NullSink, OfKinds, RecentEvents, Tee
+from cmi_sim.exchange.journal import EventList, EventSink, JsonlSink, NullSink, RecentEvents
 from cmi_sim.exchange.rules import ExchangeRules
 from cmi_sim.exchange.scoring import WEIGHTS, competition_score
 from cmi_sim.exchange.tape import Trade, TradeTape
@@ -18,7 +18,7 @@ from cmi_sim.exchange.timestamps import format_timestamp, parse_timestamp
 
 __all__ = [
     "MARKET_CLOSED", "POSITION_LIMIT", "WEIGHTS", "Accounts", "CancelResult", "EventList", "EventSink", "Exchange",
-    "ExchangeRules", "JsonlSink", "LoginResult", "NullSink", "OfKinds", "OrderResult", "RecentEvents", "Settled", "TapePrint", "Tee",
+    "ExchangeRules", "JsonlSink", "LoginResult", "NullSink", "OrderResult", "RecentEvents", "Settled", "TapePrint",
     "Trade", "TradeTape", "TradingHours", "check_password", "competition_score", "format_timestamp", "hash_password",
     "parse_timestamp",
 ]

@@ -5,8 +5,7 @@ exchange's own ledger."""
 from __future__ import annotations
 
 from cmi_sim.backtest.trading_record import check_against_exchange, trading_record
-from cmi_sim.engine import Fill, OrderRejected
-from cmi_sim.exchange.exchange import TapePrint
+from cmi_sim.engine import Fill, OrderRejected, TapePrint
 from cmi_sim.products import Product
 
 PRODUCTS = {"A": Product("A", starting_price=90), "B": Product("B", starting_price=40)}
