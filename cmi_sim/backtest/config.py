@@ -10,7 +10,12 @@ from typing import Any
 
 from cmi_sim.exchange.timestamps import parse_iso_ns as parse_start_ns  # the old name, kept for callers
 
-__all__ = ["RunConfig", "parse_start_ns"]
+__all__ = ["RunConfig", "parse_start_ns", "REAL_EXCHANGE_LATENCY_MS"]
+
+#: A request's round trip from a laptop in London to the real exchange (an AWS EC2 host in eu-west-1,
+#: Dublin): ~10-13 ms London-Dublin network RTT plus a few ms of home/venue Wi-Fi and broadband
+#: access. The default of every user-facing run (`cmi-sim backtest`, `cmi_sim.backtest(...)`); see README.
+REAL_EXCHANGE_LATENCY_MS = 20.0
 
 
 @dataclass(frozen=True)
@@ -24,7 +29,8 @@ class RunConfig:
     duration_s: float = 3600.0  #: virtual length of the session
     argv: tuple[str, ...] = ()  #: sys.argv[1:] for the bot
     seed: int = 0
-    latency_ms: float = 1.0  #: virtual latency of each HTTP request (half before, half after)
+    latency_ms: float = 1.0  #: virtual latency of each HTTP request (half before, half after); the
+    #: sandbox's own default, small for its tests: user-facing runs pass REAL_EXCHANGE_LATENCY_MS
     grace_s: float = 10.0  #: virtual time the bot gets to stop after KeyboardInterrupt
     watchdog_s: float = 30.0  #: real seconds without loop progress before the run is abandoned
     busy_wait_reads: int = 10_000  #: clock reads without progress before a forced 1 ms sleep
@@ -34,6 +40,10 @@ class RunConfig:
     sys_path: tuple[str, ...] = ()  #: extra import paths for the world factory (appended)
     cwd: str | None = None  #: working directory of the bot (default: the child's)
     run_to_end: bool = False  #: keep the world running to the end time even if the bot stops early
+    #: ``"module:Class"``: a VirtualLoop subclass to run instead (``cmi-sim run`` paces it by a live
+    #: server's clock); ``Class.configure(**loop_args)`` is called before the hub is created
+    loop: str | None = None
+    loop_args: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunConfig:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from cmi_sim import __version__
+from cmi_sim.backtest.config import REAL_EXCHANGE_LATENCY_MS
 from cmi_sim.backtest.digests import code_digest, session_digest
 from cmi_sim.backtest.spec import EVENTS_MODES, Participant, RunSpec, SessionRef
 from cmi_sim.exchange import ExchangeRules, format_timestamp
@@ -123,7 +124,7 @@ def participant(script: str | Path, *, account: str | None = None, args: Sequenc
 def build_spec(bot: str | Path | Participant | Sequence[Participant], *, session: str | Path = DEFAULT_SESSION,
                seed: int | None = None, account: str | None = None, args: Sequence[str] = (),
                entry: str | None = None, until: str | None = None, rules: Mapping[str, Any] | None = None,
-               events: str = "full", latency_ms: float = 1.0, grace_s: float = 10.0, watchdog_s: float = 30.0,
+               events: str = "full", latency_ms: float = REAL_EXCHANGE_LATENCY_MS, grace_s: float = 10.0, watchdog_s: float = 30.0,
                wall_limit_s: float = 3600.0, env: Mapping[str, str] | None = None,
                cwd: str | Path | None = None, python: str | None = None) -> RunSpec:
     """A validated, hashed run. `bot` is a script path (with `account`, `args`, `entry` ... for it), or

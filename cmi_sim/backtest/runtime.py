@@ -136,7 +136,7 @@ class VirtualRuntime:
         time.tzset()
         import gevent
 
-        gevent.config.loop = VirtualLoop
+        gevent.config.loop = self._loop_class()
         gevent.config.monitor_thread = False
         from gevent import monkey
 
@@ -189,6 +189,17 @@ class VirtualRuntime:
 
         self.stderr_watch = sys.stderr = TracebackWatch(sys.stderr)
         os._exit = self._bot_os_exit  # type: ignore[assignment]
+
+    def _loop_class(self) -> type[VirtualLoop]:
+        """The VirtualLoop, or the subclass the config names (configured before the hub exists)."""
+        if not self.config.loop:
+            return VirtualLoop
+        module_name, _, class_name = self.config.loop.partition(":")
+        loop_class = getattr(importlib.import_module(module_name), class_name)
+        if not issubclass(loop_class, VirtualLoop):
+            raise TypeError(f"{self.config.loop} is not a VirtualLoop")
+        loop_class.configure(**self.config.loop_args)
+        return loop_class
 
     @staticmethod
     def _no_router(method: str, url: str, headers: Any, body: Any) -> Any:

@@ -19,6 +19,8 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from cmi_sim.backtest.config import REAL_EXCHANGE_LATENCY_MS
+
 SPEC_VERSION = 1
 EVENTS_MODES = ("full", "compact", "none")
 
@@ -64,7 +66,7 @@ class RunSpec:
     start: str  #: ISO UTC: the trading open, where virtual time starts
     end: str  #: ISO UTC: the close or `--until`
     settle: bool  #: the run reaches the close, so the market settles
-    latency_ms: float = 1.0
+    latency_ms: float = REAL_EXCHANGE_LATENCY_MS
     grace_s: float = 10.0
     events: str = "full"  #: full | compact | none: how much of the event log is written
     version: str = ""  #: cmi-sim version

@@ -21,6 +21,7 @@ Examples:
   cmi-sim backtest bots/quoter.py           # a bot through the default 24-hour London session
   cmi-sim serve --port 8000                 # a local CMI Exchange for any bot
   HTTP_PROXY=http://127.0.0.1:8000 python bot.py   # point a bot with a hard-coded URL at it
+  cmi-sim run bot.py --exchange http://127.0.0.1:8000   # a bot live on a serve's session clock
   cmi-sim sessions london-2026-02-28        # what a session contains and how it settles
 """
 
@@ -28,7 +29,7 @@ app = typer.Typer(help=HELP, no_args_is_help=True, add_completion=False, rich_ma
                   context_settings={"max_content_width": 110})
 
 # Command modules, registered if present: later commands join this list.
-COMMAND_MODULES = ("serve", "sessions", "backtest", "record")
+COMMAND_MODULES = ("serve", "sessions", "backtest", "record", "run")
 
 
 def _version(value: bool) -> None:

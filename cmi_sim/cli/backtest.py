@@ -16,6 +16,7 @@ from pathlib import Path
 import typer
 from typer.core import TyperCommand
 
+from cmi_sim.backtest.config import REAL_EXCHANGE_LATENCY_MS
 from cmi_sim.cli.errors import user_error
 from cmi_sim.cli.serve import Mark, OrderVolume, RateLimit, SelfTrade
 
@@ -75,7 +76,9 @@ def backtest(
                                                     "total_pnl=1%,fills=2 [default: exact]."),
     save_baseline: Path | None = typer.Option(None, help="Write this run's summary and settings to FILE, a "
                                                          "baseline for --expect."),
-    latency_ms: float = typer.Option(1.0, help="Virtual latency of each HTTP request, in milliseconds."),
+    latency_ms: float = typer.Option(
+        REAL_EXCHANGE_LATENCY_MS, help="Virtual round trip of each HTTP request, in ms (default: a laptop in London "
+                                       "to the real exchange's AWS region, eu-west-1; see README)."),
     watchdog: float = typer.Option(30.0, help="Real seconds without progress before a stuck bot is reported."),
     wall_limit: float = typer.Option(3600.0, help="Real seconds before the run is abandoned."),
     progress: bool = typer.Option(True, help="Show a progress bar (only on a terminal, never in CI)."),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import random
 import time
 from enum import Enum
@@ -59,7 +58,7 @@ def serve(
     position_limit: int | None = typer.Option(None, help="Net position limit per product [default: 100, or the session's]."),
     limit_counts_resting: bool | None = typer.Option(
         None, "--limit-counts-resting/--no-limit-counts-resting",
-        help="Count resting same-side volume against the limit [default: no, or the session's]."),
+        help="Count resting same-side volume against the limit, so no fill passes it [default: yes, or the session's]."),
     order_volume: OrderVolume | None = typer.Option(None, help="What an order's `volume` reports [default: remaining]."),
     rate_limit: RateLimit | None = typer.Option(None, help="One-request-per-second rule: off, report or enforce (429) [default: report]."),
     self_trade: SelfTrade | None = typer.Option(None, help="Allow self-trades, or prevent them (cancel the resting order) [default: allow]."),
@@ -68,6 +67,12 @@ def serve(
     close_at: str | None = typer.Option(None, "--close", help="Trading closes at this UTC time (default: never, or the session's close)."),
     seed: int | None = typer.Option(None, help="Seed for order ids and the session's market (default: the session's seed, else 0)."),
     log_level: str = typer.Option("warning", help="uvicorn log level."),
+    proxy_port: int | None = typer.Option(
+        None, help="Also run an HTTP and HTTPS (CONNECT) forward proxy on this port (0 picks one) for the data "
+                   "APIs' hosts and the exchange's; HTTPS through a local certificate authority."),
+    ca_dir: Path | None = typer.Option(None, help="Where the proxy's certificate authority lives [default: ~/.cmi-sim/ca]."),
+    exchange_host: list[str] | None = typer.Option(
+        None, help="Another host name the proxy treats as the exchange (repeatable); the real exchange's is built in."),
 ) -> None:
     """Serve the CMI Exchange API (REST + SSE) on HOST:PORT.
 
@@ -77,12 +82,15 @@ def serve(
       cmi-sim serve --session london-2026-02-28 --speed 60     # the London day with a synthetic market
       python bots/quoter.py --url http://127.0.0.1:8000 --username alice --password pw
       HTTP_PROXY=http://127.0.0.1:8000 python my_bot.py     # a bot with a hard-coded exchange URL
+      cmi-sim serve --session london-2026-02-28 --proxy-port 8080   # HTTPS data APIs for any language
+      cmi-sim run my_bot.py --exchange http://127.0.0.1:8000   # a Python bot on the session clock
     """
     from cmi_sim.api.accounts_file import AccountsFileError, load_accounts
     from cmi_sim.api.app import create_app
     from cmi_sim.api.server import ExchangeServer
     from cmi_sim.api.service import ExchangeService
     from cmi_sim.exchange import Accounts, Exchange, ExchangeRules, TradingHours
+    from cmi_sim.live.door import attach_live_door
     from cmi_sim.products import cmi_products
 
     if session_name is None and (start is not None or speed != 1.0):
@@ -107,17 +115,32 @@ def serve(
         book = load_accounts(accounts, system_random) if accounts else Accounts(rng=system_random)
     except AccountsFileError as error:
         raise user_error(str(error)) from None
-    background = []
+    live = None
     if session is None:
         exchange = Exchange(cmi_products(), rules, hours, book)
         service = ExchangeService(exchange, time.time_ns, seed or 0)
-        banner = None
     else:
-        service, job, banner = _session_run(session, rules, hours, book, seed, speed, start)
-        background.append(job)
+        live = _live_session(session, rules, hours, book, seed, speed, start)
+        service = live.service
+    background = [] if live is None else [lambda: live.run_market(typer.echo, lambda text: typer.echo(text, err=True))]
     server = ExchangeServer(create_app(service), host, port, log_level, background=background)
-    _announce_when_started(server, accounts is not None, banner)
+    extra_hosts = frozenset(exchange_host or ())
+    attach_live_door(server, live, extra_hosts)
+    if proxy_port is not None:
+        _add_proxy(server, proxy_port, ca_dir, extra_hosts)
+    _announce_when_started(server, accounts is not None, live.banner() if live else None)
     server.run()
+
+
+def _add_proxy(server, port: int, ca_dir: Path | None, exchange_hosts: frozenset[str]) -> None:
+    from cmi_sim.live.ca import DEFAULT_CA_DIR
+    from cmi_sim.live.proxy import proxy_for, serve_proxy
+
+    try:
+        proxy = proxy_for(server, ca_dir or DEFAULT_CA_DIR, exchange_hosts)
+    except (OSError, ValueError) as error:
+        raise user_error(f"--ca-dir: cannot use the certificate authority: {error}") from None
+    server.background += (lambda: serve_proxy(server, proxy, port, typer.echo),)
 
 
 def _load_session(name: str, seed: int | None):
@@ -129,40 +152,14 @@ def _load_session(name: str, seed: int | None):
         raise user_error(str(error)) from None
 
 
-def _session_run(session, rules, hours, book, seed: int | None, speed: float, start: str | None):
-    """The session's simulation on a session clock, the coroutine that drives its market, and a banner."""
-    from cmi_sim.exchange import format_timestamp
-    from cmi_sim.market.live import SessionClock, drive_market
+def _live_session(session, rules, hours, book, seed: int | None, speed: float, start: str | None):
+    from cmi_sim.live.session_run import LiveSession
     from cmi_sim.sessions import SessionError
-    from cmi_sim.simulation import Simulation
 
-    start_ns = _parse_time(start, "--start")
     try:
-        clock = SessionClock(session.open_ns if start_ns is None else start_ns, speed)
-        simulation = Simulation(session, clock, accounts=book, seed=seed, rules=rules, hours=hours)
+        return LiveSession(session, rules, hours, book, seed, speed, _parse_time(start, "--start"))
     except (ValueError, SessionError) as error:
         raise user_error(str(error)) from None
-
-    async def run_market() -> None:
-        try:
-            await drive_market(simulation.market_step, clock)
-            # As on the real exchange, the products settle at the session's end: PnL is then final.
-            while clock() < session.end_ns:
-                await asyncio.sleep(min(clock.wall_seconds_until(session.end_ns), 0.5))
-            simulation.settle(clock())
-            values = ", ".join(f"{symbol} {value:.2f}" for symbol, value in session.settlement_values.items())
-            typer.echo(f"cmi-sim: the session has ended and settled: {values}")
-        except Exception as error:  # the server keeps serving; say why the market stopped
-            typer.echo(f"cmi-sim: the market stopped: {type(error).__name__}: {error}", err=True)
-            raise
-
-    market = session.market.get("kind", "none")
-    banner = [
-        f"  session: {session.name} ({market} market, seed {simulation.seed})",
-        f"  clock: starts at {format_timestamp(clock.start_ns)[:19]}Z, speed {speed:g}x; trading "
-        f"{format_timestamp(hours.open_ns)[:19]}Z -> {format_timestamp(hours.close_ns)[:19]}Z",
-    ]
-    return simulation.service, run_market, banner
 
 
 def _announce_when_started(server, strict: bool, banner: list[str] | None) -> None:
@@ -178,6 +175,7 @@ def _announce_when_started(server, strict: bool, banner: list[str] | None) -> No
             typer.echo(f"  accounts: {'strict (accounts file)' if strict else 'open: the first login creates an account'}")
             typer.echo(f"  point a bot at it:  python bot.py --url {url}")
             typer.echo(f"  or, for a hard-coded exchange URL:  HTTP_PROXY={url} python bot.py")
+            typer.echo(f"  or a Python bot on the session clock, with its data APIs:  cmi-sim run bot.py --exchange {url}")
             typer.echo("  Ctrl-C to stop.")
 
     server.startup = startup

@@ -30,6 +30,7 @@ from cmi_sim.exchange.accounts import Accounts, LoginResult
 from cmi_sim.exchange.journal import EventList, EventSink
 from cmi_sim.exchange.ledger import Ledger
 from cmi_sim.exchange.rates import RateMeter
+from cmi_sim.exchange.resting import RestingVolumes
 from cmi_sim.exchange.rules import ExchangeRules
 from cmi_sim.exchange.tape import Trade, TradeTape
 from cmi_sim.products import Product
@@ -109,6 +110,8 @@ class Exchange:
         self._max_volume = self.rules.max_order_volume
         self._limit = self.rules.position_limit
         self._counts_resting = self.rules.limit_counts_resting
+        self.resting = RestingVolumes()  # open volume per (owner, product, side), for the limit
+        self._resting = self.resting.volumes
         self._limit_exempt: set[str] = set()
 
     # -- commands ---------------------------------------------------------------------------------
@@ -132,8 +135,10 @@ class Exchange:
             # slow path that names the broken rule.
             positions = self.ledger.positions.get(owner)
             after = (positions.get(product, 0) if positions else 0) + side * volume
+            if self._counts_resting:
+                after += side * self._resting.get((owner, product, side), 0)
             if not (self._open_ns <= ts < self._close_ns and volume <= self._max_volume
-                    and -self._limit <= after <= self._limit) or self._counts_resting:
+                    and -self._limit <= after <= self._limit):
                 detail = self._rule_breach(ts, owner, product, side, volume)
                 if detail is not None:
                     rejection = OrderRejected(next(self._seq), ts, owner, product, side, price, volume, *detail)
@@ -144,7 +149,11 @@ class Exchange:
             return self._publish_rejection(first)
         trades: list[Trade] = []
         filled = 0
-        if len(events) > 1:
+        if len(events) == 1:  # rests whole (the common case, inline)
+            key = (owner, product, side)
+            self._resting[key] = self._resting.get(key, 0) + volume
+        else:
+            self.resting.apply(events)
             tape, ledger = self.tape, self.ledger
             for event in events:
                 if type(event) is Fill:
@@ -164,6 +173,7 @@ class Exchange:
         engine = self.engine
         accepted = engine.accepted(order_id)
         events = engine.cancel(ts, order_id, owner)
+        self.resting.apply(events)
         self._record(events)
         if self._listeners:
             self._notify(events, [])
@@ -176,6 +186,7 @@ class Exchange:
         Returns [OrderReduced], or [CancelRejected] for an unknown order (another owner's included) or a
         size that is not a reduction. Like a cancel, it is allowed outside trading hours."""
         events = self.engine.reduce(ts, order_id, remaining, owner)
+        self.resting.apply(events)
         self._record(events)
         if self._listeners:
             self._notify(events, [])
@@ -186,6 +197,7 @@ class Exchange:
         engine = self.engine
         accepted = [engine.accepted(view.order_id) for view in engine.orders_of(owner, product) if view.price == price]
         events = engine.cancel_at_price(ts, owner, product, price)  # oldest first, as listed
+        self.resting.apply(events)
         self._record(events)
         if self._listeners and events:
             self._notify(events, [])
@@ -202,6 +214,7 @@ class Exchange:
             events.extend(self.engine.cancel(ts, order_id, reason="settlement"))
         self.settlement = {s: float(prices[s]) for s in self.products}
         self._open_ns = self._close_ns = 0  # every later order takes the slow path: market closed
+        self.resting.apply(events)
         events.append(Settled(next(self._seq), ts, tuple(self.settlement.items())))
         self._record(events)
         if self._listeners:
@@ -295,14 +308,14 @@ class Exchange:
             return None  # the engine rejects a bad side or volume with its own reason
         account_positions = self.ledger.positions.get(owner)
         position = account_positions.get(product, 0) if account_positions is not None else 0
-        exposure = volume
-        if rules.limit_counts_resting:
-            exposure += self.engine.resting_volume(owner, product, side)
-        after = position + side * exposure
-        if after > rules.position_limit or after < -rules.position_limit:
-            resting = " with resting orders" if rules.limit_counts_resting else ""
+        resting = self._resting.get((owner, product, side), 0) if rules.limit_counts_resting else 0
+        after = position + side * (volume + resting)
+        # Refused only if it could take the position past the limit AND further from zero than it is:
+        # an order that reduces exposure always passes, even from beyond the limit.
+        if abs(after) > rules.position_limit and abs(after) > abs(position):
+            also = f" if it and your resting {SIDE_NAMES[side]} orders ({resting}) filled" if resting else ""
             return POSITION_LIMIT, (f"position limit: {SIDE_NAMES[side]} {volume} {product} would take your "
-                                    f"position from {position} to {after}{resting} (limit "
+                                    f"position from {position} to {after}{also} (limit "
                                     f"±{rules.position_limit})")
         return None
 

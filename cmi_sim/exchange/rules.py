@@ -17,7 +17,9 @@ class ExchangeRules:
     """The settings of `cmi-api.md` ("Exchange rules"); defaults are the real exchange's where known."""
 
     position_limit: int = 100
-    limit_counts_resting: bool = False  # also count the caller's resting same-side volume against the limit
+    # Count the caller's resting same-side volume against the limit, so no later fill can take the
+    # position past it (the real exchange's positions sat at exactly the limit, never beyond).
+    limit_counts_resting: bool = True
     order_volume: str = "remaining"  # what an order's `volume` field reports: remaining or original size
     rate_limit: str = "report"  # off | report (count violations) | enforce (reject with 429)
     requests_per_second: int = 1

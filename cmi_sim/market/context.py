@@ -70,5 +70,5 @@ class MarketContext:
         exchange = self.exchange
         room = self.limit - side * exchange.ledger.position(owner, product)
         if exchange.rules.limit_counts_resting:
-            room -= exchange.engine.resting_volume(owner, product, side)
+            room -= exchange.resting.volume(owner, product, side)
         return max(0, room)

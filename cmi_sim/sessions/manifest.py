@@ -20,7 +20,7 @@ MANIFEST = "session.toml"
 
 RULE_DEFAULTS: dict[str, Any] = {
     "position_limit": 100,
-    "limit_counts_resting": False,
+    "limit_counts_resting": True,
     "order_volume": "remaining",
     "rate_limit": "report",
     "requests_per_second": 1,

@@ -8,6 +8,10 @@
   `Expected`, then `Boarding` (from 45 min before), then `GateClosed` (from 15 min before); no
   `runwayTime`. Once moved it is `Arrived`/`Departed`, with its runway time if the source had one.
 * A cancellation is known from 3 h before the scheduled time (`Canceled`), `Expected` before.
+* Query options as AeroDataBox documents them: `direction` (Both, Arrival, Departure), `withLeg`
+  (departure and arrival instead of movement), `withCancelled`, `withCodeshared`, `withCargo`,
+  `withPrivate`, `withLocation` (true/false; anything else is a 400 naming it), `offsetMinutes` and
+  `durationMinutes` for the relative endpoint; ranges up to 12 hours.
 * Airline names come from the flight number's prefix; the other airport is not in the data and is a
   stable placeholder chosen from the flight number (modelled).
 """
@@ -18,7 +22,7 @@ import zlib
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from cmi_sim.world.reply import DataReply, parse_bool
+from cmi_sim.world.reply import DataReply
 from cmi_sim.world.series import Flight, FlightList
 from cmi_sim.world.times import HOUR_NS, MINUTE_NS, from_datetime, to_datetime
 
@@ -106,13 +110,42 @@ def _listed(f: Flight, lo: int, hi: int, now_ns: int) -> bool:
     return _revision_known(f, now_ns) and f.revised_ns is not None and lo <= f.revised_ns <= hi
 
 
+LHR_AIRPORT = {"icao": "EGLL", "iata": "LHR", "name": "London", "shortName": "Heathrow", "timeZone": "Europe/London"}
+#: boolean options and their defaults, as AeroDataBox documents them for the airport FIDS endpoints
+#: (withPrivate and withLocation are accepted: the session has no private flights and no positions)
+BOOL_OPTIONS = {"withLeg": False, "withCancelled": True, "withCodeshared": True, "withCargo": True,
+                "withPrivate": True, "withLocation": False}
+
+
+def _bool(params: dict[str, str], name: str) -> bool:
+    text = params.get(name)
+    if text is None or text == "":
+        return BOOL_OPTIONS[name]
+    if text.lower() not in ("true", "false"):
+        raise ValueError(f"The value '{text}' is not valid for {name}.")
+    return text.lower() == "true"
+
+
+def with_leg(entry: dict[str, object], direction: str) -> dict[str, object]:
+    """The `withLeg=true` shape: the flight's `departure` and `arrival` instead of `movement`. Heathrow's
+    side carries the movement; the other airport's times are not in the session's data."""
+    movement = dict(entry["movement"])  # type: ignore[arg-type]
+    other = {"airport": movement.pop("airport"), "quality": []}
+    here = {"airport": LHR_AIRPORT} | movement
+    legs = {"departure": here, "arrival": other} if direction == "dep" else {"departure": other, "arrival": here}
+    return legs | {k: v for k, v in entry.items() if k != "movement"}
+
+
 def fids(flights: FlightList, lo_ns: int, hi_ns: int, params: dict[str, str], now_ns: int) -> DataReply:
     direction = params.get("direction", "Both")
     if direction not in ("Both", "Arrival", "Departure"):
         return DataReply(400, {"message": f"The value '{direction}' is not valid for direction."})
-    with_cancelled = parse_bool(params.get("withCancelled"), True)
-    with_codeshared = parse_bool(params.get("withCodeshared"), True)
-    with_cargo = parse_bool(params.get("withCargo"), True)
+    try:
+        options = {name: _bool(params, name) for name in BOOL_OPTIONS}
+    except ValueError as error:
+        return DataReply(400, {"message": str(error)})
+    with_cancelled, with_codeshared, with_cargo = (options["withCancelled"], options["withCodeshared"],
+                                                   options["withCargo"])
     body: dict[str, list[dict[str, object]]] = {}
     for key, code in (("departures", "dep"), ("arrivals", "arr")):
         if direction != "Both" and (direction == "Arrival") != (code == "arr"):
@@ -127,7 +160,8 @@ def fids(flights: FlightList, lo_ns: int, hi_ns: int, params: dict[str, str], no
             and (with_cargo or not f.is_cargo)
         ]
         chosen.sort(key=lambda f: (f.shown_scheduled_ns, f.number))
-        body[key] = [movement_as_of(f, now_ns) for f in chosen]
+        entries = [movement_as_of(f, now_ns) for f in chosen]
+        body[key] = [with_leg(e, code) for e in entries] if options["withLeg"] else entries
     return DataReply(200, body)
 
 

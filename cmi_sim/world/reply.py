@@ -24,8 +24,3 @@ def header(headers: Mapping[str, str] | None, name: str) -> str | None:
             return v
     return None
 
-
-def parse_bool(text: str | None, default: bool) -> bool:
-    if text is None or text == "":
-        return default
-    return text.strip().lower() in ("true", "1", "yes")

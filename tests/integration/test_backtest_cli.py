@@ -33,8 +33,8 @@ def test_walkthrough_shaped_bot_behaves_as_it_would_live(tmp_path, clean_env):
     start = log[0]
     assert start["event"] == "start"
     # The virtual clock starts at the session's opening time and datetime.now(timezone.utc) follows it
-    # (the login before the first log line took one request's virtual latency, 1 ms).
-    assert (datetime.fromisoformat(start["utc"]) - OPEN).total_seconds() == pytest.approx(0.001)
+    # (the login before the first log line took one request's default virtual round trip, 20 ms).
+    assert (datetime.fromisoformat(start["utc"]) - OPEN).total_seconds() == pytest.approx(0.020)
     slept = [entry["seconds"] for entry in log if entry["event"] == "slept"]
     assert slept and all(seconds == pytest.approx(5.0, abs=0.01) for seconds in slept)
     iocs = [entry for entry in log if entry["event"] == "ioc"]
@@ -98,7 +98,7 @@ def test_save_baseline_then_expect_it_and_a_run_directory_and_name_differing_set
     done, _ = backtest(str(BOTS / "walkthrough.py"), "--until", "10m", "--latency-ms", "3", "--expect",
                        str(baseline), "--expect-metrics", "total_pnl,pnl", out=tmp_path / "c", env=clean_env)
     assert "settings differ from the baseline's run" in done.stdout + done.stderr
-    assert "latency_ms: 1.0 -> 3.0" in done.stdout + done.stderr
+    assert "latency_ms: 20.0 -> 3.0" in done.stdout + done.stderr
 
 
 def test_unknown_host_is_refused_and_reported(tmp_path, clean_env):
@@ -288,6 +288,6 @@ def test_quiet_stream_gets_keepalives_every_10_s_and_honours_the_read_timeout(tm
                          out=tmp_path / "run", env=clean_env)
     assert done.returncode == 0, done.stderr
     lines = (tmp_path / "run" / "bot.stdout").read_text().splitlines()
-    # the stream opened 1 ms (one request's latency) after `start`; the pings follow every 10 s
-    assert lines[0] == "pings 10.001 20.001 30.001"
-    assert lines[1] == "timed_out_after 4.001"
+    # the stream opened 20 ms (one request's default round trip) after `start`; pings follow every 10 s
+    assert lines[0] == "pings 10.02 20.02 30.02"
+    assert lines[1] == "timed_out_after 4.02"

@@ -65,7 +65,8 @@ def test_the_same_bytes_as_the_python_reference_for_any_book(orders, tick, cance
 
 
 def test_a_deep_book_with_own_volumes_on_both_sides():
-    exchange = Exchange([Product("P", tick_size=1, starting_price=5000)])
+    # A limit no depth here reaches: the default counts resting orders, and this book is deep.
+    exchange = Exchange([Product("P", tick_size=1, starting_price=5000)], ExchangeRules(position_limit=2**40))
     for i in range(200):
         exchange.place(i, "me" if i % 3 == 0 else "mm", "P", BUY, 1000 + i, 1 + i % 17)
         exchange.place(i, "me" if i % 4 == 0 else "mm", "P", SELL, 3000 + i, 1 + i % 13)

@@ -2,12 +2,13 @@
 owners' and already-gone ids) across several accounts and products, with every invariant checked after
 every step.
 
-On the position limit: the real exchange checks only `abs(position +- volume) <= limit` when an order
-arrives. An order that rests and is filled later can then carry its owner past the limit (buy 60 and rest,
-buy 60 more and rest, both fill: position 120), so "|position| <= limit" is not an invariant of the
-default rules. The default-rules machine therefore checks that every accepted order satisfied the entry
-rule and every POSITION_LIMIT rejection broke it; the machines with `limit_counts_resting=True` (resting
-same-side volume counts as exposure) assert the hard bound after every step.
+On the position limit: by default (`limit_counts_resting=True`, as the real exchange held it) an order
+counts the caller's resting same-side volume as exposure, so "|position| <= limit" is an invariant,
+asserted after every step. With `limit_counts_resting=False` only `abs(position +- volume) <= limit` is
+checked on arrival: an order that rests and is filled later can then carry its owner past the limit (buy
+60 and rest, buy 60 more and rest, both fill: position 120); that machine checks that every accepted order
+satisfied the entry rule and every POSITION_LIMIT rejection broke it. Under both, an order that takes the
+position towards zero is never refused for the limit.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ volumes = st.integers(min_value=1, max_value=8)
 
 
 class ExchangeMachine(RuleBasedStateMachine):
-    rules_under_test = ExchangeRules(position_limit=LIMIT)
+    rules_under_test = ExchangeRules(position_limit=LIMIT, limit_counts_resting=False)
     hard_limit = False  # whether |position| <= limit must hold after every step
     engine_class: type = MatchingEngine  # the compiled engine when built; subclasses run the Python one
 
@@ -59,7 +60,8 @@ class ExchangeMachine(RuleBasedStateMachine):
         position = self.ex.ledger.position(owner, product)
         resting = self.ex.engine.resting_volume(owner, product, side)
         exposure = volume + (resting if self.ex.rules.limit_counts_resting else 0)
-        within = abs(position + side * exposure) <= LIMIT
+        after = position + side * exposure
+        within = abs(after) <= LIMIT or abs(after) <= abs(position)  # reducing exposure always passes
         result = self.ex.place(self.ts, owner, product, side, price, volume)
         if result.accepted is None:
             assert result.rejection.reason == POSITION_LIMIT, result.rejection
@@ -164,6 +166,15 @@ class ExchangeMachine(RuleBasedStateMachine):
         assert {a: dict(c) for a, c in cash.items()} == self.ex.ledger.cash
 
     @invariant()
+    def resting_volumes_match_the_books(self):
+        """The exchange's running sums of resting volume (what the limit counts) equal the engine's orders."""
+        for owner in OWNERS:
+            for product in MIDS:
+                for side in (BUY, SELL):
+                    assert self.ex.resting.volume(owner, product, side) == \
+                        self.ex.engine.resting_volume(owner, product, side), (owner, product, side)
+
+    @invariant()
     def positions_within_limit(self):
         if self.hard_limit:
             for account_positions in self.ex.ledger.positions.values():
@@ -188,9 +199,16 @@ class PythonEngineRestingLimitSelfTradePreventionMachine(RestingLimitSelfTradePr
     engine_class = PyMatchingEngine
 
 
-def test_default_rules_can_exceed_limit_through_resting_fills():
-    """Why the hard bound needs `limit_counts_resting`: two resting buys that each pass the entry rule."""
+def test_default_rules_hold_the_limit_through_resting_fills():
+    """The default counts resting volume: the second resting buy that could pass the limit is refused."""
     ex = Exchange(PRODUCTS, ExchangeRules(position_limit=LIMIT))
+    assert ex.place(1, "a", "P", BUY, 100, 10).accepted
+    assert ex.place(2, "a", "P", BUY, 100, 10).rejection.reason == POSITION_LIMIT
+
+
+def test_position_only_rules_can_exceed_limit_through_resting_fills():
+    """Why the hard bound needs `limit_counts_resting`: two resting buys that each pass the entry rule."""
+    ex = Exchange(PRODUCTS, ExchangeRules(position_limit=LIMIT, limit_counts_resting=False))
     assert ex.place(1, "a", "P", BUY, 100, 10).accepted
     assert ex.place(2, "a", "P", BUY, 100, 10).accepted
     ex.place(3, "b", "P", SELL, 100, 10)

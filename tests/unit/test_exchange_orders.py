@@ -72,14 +72,14 @@ def test_limit_is_per_product():
     assert ex.place(3, "a", Q, BUY, 100, 100).status == "ACTIVE"
 
 
-def test_resting_same_side_volume_is_ignored_by_default():
-    ex = make()
+def test_resting_same_side_volume_is_ignored_with_the_position_only_setting():
+    ex = make(limit_counts_resting=False)
     assert ex.place(1, "a", P, BUY, 90, 80).status == "ACTIVE"
-    assert ex.place(2, "a", P, BUY, 90, 80).status == "ACTIVE"  # the real exchange checks position only
+    assert ex.place(2, "a", P, BUY, 90, 80).status == "ACTIVE"
 
 
-def test_limit_counts_resting_same_side_volume_with_the_setting():
-    ex = make(limit_counts_resting=True)
+def test_limit_counts_resting_same_side_volume_by_default():
+    ex = make()
     ex.place(1, "a", P, BUY, 90, 60)
     rejected = ex.place(2, "a", P, BUY, 90, 41)
     assert rejected.rejection.reason == POSITION_LIMIT and "resting" in rejected.rejection.detail
@@ -88,12 +88,43 @@ def test_limit_counts_resting_same_side_volume_with_the_setting():
 
 
 def test_limit_counts_resting_after_partial_fill_counts_only_open_volume():
-    ex = make(limit_counts_resting=True)
+    ex = make()
     ex.place(1, "a", P, BUY, 90, 100)
     ex.place(2, "b", P, SELL, 90, 30)  # a: position 30, 70 still resting
     assert ex.place(3, "a", P, BUY, 90, 1).rejection.reason == POSITION_LIMIT
     ex.cancel(4, "a", 1)
     assert ex.place(5, "a", P, BUY, 90, 70).status == "ACTIVE"
+
+
+def test_resting_buys_filled_later_never_carry_the_position_past_the_limit():
+    ex = make()
+    for ts in range(1, 6):
+        ex.place(ts, "a", P, BUY, 90, 30)  # the fourth and fifth are refused: 90 rests, 30 more could pass
+    assert ex.place(10, "b", P, SELL, 90, 100).filled == 90
+    assert ex.positions("a") == {P: 90}
+
+
+def test_reducing_order_from_beyond_the_limit_is_accepted():
+    """Under the position-only rule resting sells can fill past the limit; reducing stays allowed."""
+    ex = make(limit_counts_resting=False)
+    ex.place(1, "a", P, SELL, 100, 100)
+    ex.place(2, "a", P, SELL, 100, 100)
+    ex.place(3, "b", P, BUY, 100, 100)
+    ex.place(3, "c", P, BUY, 100, 100)
+    assert ex.positions("a") == {P: -200}
+    assert ex.place(4, "a", P, BUY, 90, 3).status == "ACTIVE"  # -200 -> -197: towards zero
+    refused = ex.place(5, "a", P, SELL, 110, 1)
+    assert refused.rejection.reason == POSITION_LIMIT and "-200 to -201" in refused.rejection.detail
+    assert ex.place(6, "a", P, BUY, 90, 401).rejection.reason == POSITION_LIMIT  # flips to beyond +100
+
+
+def test_reducing_sell_at_the_limit_with_resting_sells_is_accepted():
+    ex = make()
+    ex.place(1, "b", P, SELL, 100, 100)
+    ex.place(2, "a", P, BUY, 100, 100)
+    assert ex.place(3, "a", P, SELL, 120, 60).status == "ACTIVE"
+    assert ex.place(4, "a", P, SELL, 121, 140).status == "ACTIVE"  # worst case 100 - 200 = -100
+    assert ex.place(5, "a", P, SELL, 122, 1).rejection.reason == POSITION_LIMIT
 
 
 # -- hours, settlement, order size ------------------------------------------------------------------
@@ -218,3 +249,29 @@ def test_printed_trade_sets_the_mark_and_tape_but_moves_no_position():
     [(events, trades)] = seen
     assert type(events[0]) is TapePrint and trades == []
     assert exchange.log[-1] == events[0]
+
+
+def test_resting_volumes_follow_reduce_cancel_at_price_self_trade_prevention_and_settlement():
+    ex = make(self_trade="prevent")
+
+    def agree() -> None:
+        for owner in ("a", "b"):
+            for side in (BUY, SELL):
+                assert ex.resting.volume(owner, P, side) == ex.engine.resting_volume(owner, P, side)
+
+    first = ex.place(1, "a", P, BUY, 90, 30).accepted.order_id
+    ex.place(2, "a", P, BUY, 91, 20)
+    ex.place(3, "b", P, SELL, 95, 10)
+    agree()
+    ex.reduce_order(4, "a", first, 5)
+    agree()
+    ex.cancel_at_price(5, "a", P, 91)
+    agree()
+    ex.place(6, "b", P, BUY, 95, 4)  # b's own resting sell is cancelled, not traded
+    agree()
+    ex.place(7, "b", P, SELL, 90, 3)  # fills a's bid
+    agree()
+    assert ex.resting.volume("a", P, BUY) == 2
+    ex.settle(8, {P: 100.0, Q: 200.0})
+    agree()
+    assert all(v == 0 for v in ex.resting.volumes.values())

@@ -12,7 +12,7 @@ from cmi_sim.exchange import ExchangeRules
 def test_defaults_are_the_real_exchanges():
     rules = ExchangeRules()
     assert (rules.position_limit, rules.limit_counts_resting, rules.order_volume, rules.rate_limit,
-            rules.requests_per_second, rules.self_trade, rules.mark) == (100, False, "remaining", "report", 1,
+            rules.requests_per_second, rules.self_trade, rules.mark) == (100, True, "remaining", "report", 1,
                                                                          "allow", "last")
 
 

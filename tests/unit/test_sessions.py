@@ -39,7 +39,7 @@ def test_london_session_has_window_hours_and_rules():
     assert (s.start_ns, s.end_ns) == (parse_utc("2026-02-28T12:00:00Z"), parse_utc("2026-03-01T12:00:00Z"))
     assert (s.open_ns, s.close_ns) == (parse_utc("2026-02-28T14:30:00Z"), parse_utc("2026-03-01T12:00:00Z"))
     assert dict(s.rules) == {
-        "position_limit": 100, "limit_counts_resting": False, "order_volume": "remaining",
+        "position_limit": 100, "limit_counts_resting": True, "order_volume": "remaining",
         "rate_limit": "report", "requests_per_second": 1, "self_trade": "allow", "mark": "last",
     }
     assert list(s.products) == list(SYMBOLS) and all(p > 0 for p in s.products.values())

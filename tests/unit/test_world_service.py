@@ -204,3 +204,157 @@ def test_ea_later_moment_gives_later_latest_reading():
     b = service().handle("GET", EA + "?_sorted&_limit=1", now_ns=START + HOUR_NS)
     assert a.body["items"][0]["dateTime"] == "2026-02-28T12:00:00Z"
     assert b.body["items"][0]["dateTime"] == "2026-02-28T13:00:00Z"
+
+
+# --- query parameters as the real APIs document them ----------------------------------------------
+
+NOON = START + 90 * MINUTE_NS
+
+
+@pytest.mark.parametrize("param, value, variable, label, convert", [
+    ("temperature_unit", "fahrenheit", "temperature_2m", "°F", lambda c: c * 9 / 5 + 32),
+    ("temperature_unit", "fahrenheit", "apparent_temperature", "°F", lambda c: c * 9 / 5 + 32),
+    ("temperature_unit", "celsius", "temperature_2m", "°C", lambda c: c),
+    ("wind_speed_unit", "ms", "wind_speed_10m", "m/s", lambda v: v / 3.6),
+    ("wind_speed_unit", "mph", "wind_speed_10m", "mp/h", lambda v: v / 1.609344),
+    ("wind_speed_unit", "kn", "wind_speed_10m", "kn", lambda v: v / 1.852),
+    ("wind_speed_unit", "kmh", "wind_speed_10m", "km/h", lambda v: v),
+    ("precipitation_unit", "inch", "precipitation", "inch", lambda v: v / 25.4),
+    ("precipitation_unit", "mm", "precipitation", "mm", lambda v: v),
+])
+def test_open_meteo_units_convert_current_and_hourly(param, value, variable, label, convert):
+    plain = om(NOON, f"&current={variable}&hourly={variable}&forecast_days=1")
+    converted = om(NOON, f"&current={variable}&hourly={variable}&forecast_days=1&{param}={value}")
+    assert converted["current_units"][variable] == label and converted["hourly_units"][variable] == label
+    assert converted["current"][variable] == pytest.approx(convert(plain["current"][variable]), abs=0.06)
+    for before, after in zip(plain["hourly"][variable], converted["hourly"][variable]):
+        assert after == pytest.approx(convert(before), abs=0.06)
+
+
+def test_open_meteo_fahrenheit_puts_a_london_february_day_near_50():
+    body = om(NOON, "&current=temperature_2m&temperature_unit=fahrenheit")
+    assert 30 < body["current"]["temperature_2m"] < 65  # never 10 degrees read as Fahrenheit
+
+
+@pytest.mark.parametrize("extra, reason", [
+    ("&temperature_unit=kelvin", "Cannot initialize TemperatureUnit from invalid String value kelvin for key temperature_unit"),
+    ("&wind_speed_unit=knots", "Cannot initialize WindspeedUnit from invalid String value knots for key wind_speed_unit"),
+    ("&precipitation_unit=cm", "Cannot initialize PrecipitationUnit from invalid String value cm for key precipitation_unit"),
+    ("&timeformat=rfc", "Cannot initialize Timeformat from invalid String value rfc for key timeformat"),
+    ("&forecast_days=17&hourly=temperature_2m", "Parameter 'forecast_days' must be between 0 and 16"),
+    ("&past_days=93&hourly=temperature_2m", "Parameter 'past_days' must be between 0 and 92"),
+    ("&hourly=snow_depth", "Cannot initialize WeatherVariable from invalid String value snow_depth for key hourly"),
+])
+def test_open_meteo_bad_values_answer_as_open_meteo_does(extra, reason):
+    status, body = service().handle("GET", OM + extra, now_ns=NOON)
+    assert (status, body) == (400, {"error": True, "reason": reason})
+
+
+def test_open_meteo_out_of_range_latitude_is_refused():
+    status, body = service().handle("GET", OM.replace("51.5074", "91"), now_ns=NOON)
+    assert status == 400 and body["reason"] == "Latitude must be in range of -90 to 90°. Given: 91.0."
+
+
+@pytest.mark.parametrize("extra, word", [("&daily=temperature_2m_max", "daily"),
+                                         ("&cell_selection=sea", "cell_selection")])
+def test_open_meteo_parameters_not_simulated_are_refused_clearly(extra, word):
+    status, body = service().handle("GET", OM + extra, now_ns=NOON)
+    assert status == 400 and body["error"] is True and body["reason"].startswith("cmi-sim:") and word in body["reason"]
+
+
+def test_open_meteo_unknown_parameter_names_are_ignored_and_models_accepted():
+    assert om(NOON, "&current=temperature_2m&foo=bar&models=ukmo_seamless")["current"]["temperature_2m"] is not None
+
+
+def test_open_meteo_past_and_forecast_days_set_the_range():
+    body = om(NOON, "&hourly=temperature_2m&past_days=1&forecast_days=2&timezone=GMT")
+    times = body["hourly"]["time"]
+    assert len(times) == 3 * 24 and times[0] == "2026-02-27T00:00" and times[-1] == "2026-03-01T23:00"
+
+
+def test_open_meteo_start_and_end_date_and_hour_ranges():
+    days = om(NOON, "&hourly=temperature_2m&start_date=2026-02-28&end_date=2026-03-01&timezone=GMT")
+    assert len(days["hourly"]["time"]) == 48 and days["hourly"]["time"][-1] == "2026-03-01T23:00"
+    hours = om(NOON, "&hourly=temperature_2m&start_hour=2026-02-28T10:00&end_hour=2026-02-28T13:00")
+    assert hours["hourly"]["time"] == ["2026-02-28T10:00", "2026-02-28T11:00", "2026-02-28T12:00", "2026-02-28T13:00"]
+    quarter = om(NOON, "&minutely_15=temperature_2m&start_minutely_15=2026-02-28T12:00&end_minutely_15=2026-02-28T12:30")
+    assert quarter["minutely_15"]["time"] == ["2026-02-28T12:00", "2026-02-28T12:15", "2026-02-28T12:30"]
+    status, body = service().handle("GET", OM + "&hourly=temperature_2m&start_date=2026-02-28&past_days=1", now_ns=NOON)
+    assert status == 400 and body["error"] is True
+
+
+def test_open_meteo_timezone_shifts_local_times_and_offset():
+    body = om(NOON, "&current=temperature_2m&timezone=America/New_York")
+    assert body["utc_offset_seconds"] == -5 * 3600 and body["timezone"] == "America/New_York"
+    assert body["current"]["time"] == "2026-02-28T08:30"  # 13:30 UTC
+    status, bad = service().handle("GET", OM.replace("timezone=Europe/London", "timezone=Mars/Base"), now_ns=NOON)
+    assert status == 400 and bad["error"] is True
+
+
+def test_open_meteo_current_reads_the_latest_quarter_hour():
+    assert om(NOON, "&current=temperature_2m")["current"]["time"] == "2026-02-28T13:30"
+
+
+def test_ea_limit_and_offset_page_through_newest_first():
+    url = EA + "?_sorted&_limit=2"
+    _, first = service().handle("GET", url, now_ns=START + HOUR_NS)
+    _, second = service().handle("GET", url + "&_offset=2", now_ns=START + HOUR_NS)
+    assert [i["dateTime"][11:16] for i in first["items"]] == ["13:00", "12:45"]
+    assert [i["dateTime"][11:16] for i in second["items"]] == ["12:30", "12:15"]
+    assert first["meta"]["limit"] == 2
+
+
+def test_ea_limit_without_sorted_gives_the_latest_oldest_first():
+    _, body = service().handle("GET", EA + "?_limit=3", now_ns=START + HOUR_NS)
+    assert [i["dateTime"][11:16] for i in body["items"]] == ["12:30", "12:45", "13:00"]
+
+
+def test_ea_since_today_latest_and_date():
+    now = START + 2 * HOUR_NS
+    _, since = service().handle("GET", EA + "?since=2026-02-28T13:30:00Z&_sorted", now_ns=now)
+    assert [i["dateTime"][11:16] for i in since["items"]] == ["14:00", "13:45", "13:30"]
+    _, today = service().handle("GET", EA + "?today", now_ns=now)
+    assert all(i["dateTime"].startswith("2026-02-28") for i in today["items"]) and today["items"]
+    _, latest = service().handle("GET", EA + "?latest", now_ns=now)
+    assert [i["dateTime"] for i in latest["items"]] == ["2026-02-28T14:00:00Z"]
+    _, future = service().handle("GET", EA + "?date=2026-03-01", now_ns=now)
+    assert future["items"] == []  # nothing published yet
+
+
+@pytest.mark.parametrize("extra", ["?_limit=abc", "?_limit=0", "?_offset=-1", "?since=yesterday", "?date=28-02-2026"])
+def test_ea_malformed_values_get_a_400_naming_the_problem(extra):
+    status, body = service().handle("GET", EA + extra, now_ns=START + HOUR_NS)
+    assert status == 400 and body["error"]
+
+
+def test_aerodatabox_with_leg_gives_departure_and_arrival_sides():
+    _, body = service().handle("GET", ADB + "?offsetMinutes=-120&durationMinutes=240&withLeg=true", KEY, now_ns=NOON)
+    departure = body["departures"][0]
+    assert "movement" not in departure and departure["departure"]["airport"]["iata"] == "LHR"
+    assert "scheduledTime" in departure["departure"] and "scheduledTime" not in departure["arrival"]
+    arrival = body["arrivals"][0]
+    assert arrival["arrival"]["airport"]["iata"] == "LHR" and arrival["departure"]["airport"]["iata"] != "LHR"
+    _, plain = service().handle("GET", ADB + "?offsetMinutes=-120&durationMinutes=240", KEY, now_ns=NOON)
+    assert [e["number"] for e in plain["departures"]] == [e["number"] for e in body["departures"]]
+
+
+def test_aerodatabox_filters_cancelled_codeshared_and_cargo():
+    url = ADB + "?offsetMinutes=-720&durationMinutes=720"
+    _, everything = service().handle("GET", url, KEY, now_ns=END)
+    _, operators = service().handle("GET", url + "&withCodeshared=false", KEY, now_ns=END)
+    _, no_cancelled = service().handle("GET", url + "&withCancelled=false", KEY, now_ns=END)
+    _, no_cargo = service().handle("GET", url + "&withCargo=false&withPrivate=true&withLocation=false", KEY, now_ns=END)
+    every = everything["departures"] + everything["arrivals"]
+    assert all(e["codeshareStatus"] == "IsOperator" for e in operators["departures"] + operators["arrivals"])
+    assert all(e["status"] != "Canceled" for e in no_cancelled["departures"] + no_cancelled["arrivals"])
+    assert all(not e["isCargo"] for e in no_cargo["departures"] + no_cargo["arrivals"])
+    assert len(operators["departures"]) + len(operators["arrivals"]) <= len(every)
+
+
+@pytest.mark.parametrize("extra, word", [("&withLeg=yes", "withLeg"), ("&withCargo=1", "withCargo"),
+                                         ("&direction=Both,Arrival", "direction"),
+                                         ("&offsetMinutes=-2000", "offsetMinutes"),
+                                         ("&durationMinutes=abc", "Invalid")])
+def test_aerodatabox_bad_options_get_a_400_message(extra, word):
+    status, body = service().handle("GET", ADB + "?offsetMinutes=-60&durationMinutes=120" + extra, KEY, now_ns=NOON)
+    assert status == 400 and word in body["message"]
