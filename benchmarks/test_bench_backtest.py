@@ -57,3 +57,26 @@ def test_quoter_full_default_session(benchmark, tmp_path):
           f"{quoter['fills']} fills); {quoter['cpu_s']:.1f} s CPU = {quoter['virtual_s'] / quoter['cpu_s']:,.0f}x")
     print(f"baseline, market only: {baseline['wall_s']:.1f} s wall = {baseline['speedup']:,.0f}x real time; "
           f"{baseline['cpu_s']:.1f} s CPU")
+
+
+
+def test_events_modes_on_six_hours(benchmark, tmp_path):
+    """`--events none` and `compact` against `full` (the baseline, same run): what a sweep saves."""
+    bot = REPO / "bots" / "quoter.py"
+
+    def timed(mode: str) -> float:
+        started = time.perf_counter()
+        result = run(build_spec(bot, until="6h", events=mode), out=tmp_path / mode)
+        assert result.ok, result.errors
+        return time.perf_counter() - started
+
+    def all_modes():
+        return {mode: timed(mode) for mode in ("full", "compact", "none")}
+
+    walls = benchmark.pedantic(all_modes, rounds=1, iterations=1)
+    benchmark.extra_info.update({f"{mode}_wall_s": wall for mode, wall in walls.items()})
+    sizes = {mode: (tmp_path / mode / "events.jsonl").stat().st_size if (tmp_path / mode / "events.jsonl").exists()
+             else 0 for mode in walls}
+    for mode, wall in walls.items():
+        print(f"\nevents {mode}: {wall:.1f} s wall = {wall / walls['full']:.2f}x the full log's time, "
+              f"events.jsonl {sizes[mode] / 1e6:.1f} MB")

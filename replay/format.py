@@ -13,7 +13,7 @@
                      "seller": str, "volume": int, "price": number}
     gaps.jsonl      one line per lost/regained connection:
                     {"recv_ns": int, "source": "stream" | "trades" | "world:<name>", "event":
-                     "disconnect" | "reconnect", "detail": str}
+                     "disconnect" | "reconnect" | "restart", "detail": str}
     world/<name>.jsonl  (with --world) one line per poll: {"recv_ns": int, "url": str, "status": int | null,
                      "body": json | null, "error": str | null}
 

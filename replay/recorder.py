@@ -3,6 +3,11 @@
 Threads: one reads the SSE stream, one polls the trade tape (and the product list first) through a
 one-request-per-second gate, one per world API; the caller's thread shows status and handles stop.
 Every network failure is a gap in the recording (disconnect, reconnect), never a crash.
+
+An exchange that restarts is noticed two ways: it answers 401 (it forgot our token: we log in again at
+once, no back-off), or its tape no longer holds the last trade we saw (`from` is inclusive, so a poll
+always returns that trade first while the tape is the same). Either starts a new segment: a `restart`
+gap record, and the tape is read from the new exchange's start, so no trade of the new run is lost.
 """
 
 from __future__ import annotations
@@ -17,8 +22,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import requests
-import sseclient
 
+from cmi_sim.client.sse import iter_events
 from cmi_sim.exchange.timestamps import parse_timestamp
 from replay.writer import RecordingWriter
 
@@ -53,6 +58,7 @@ class RecorderStatus:
     books: Counter[str] = field(default_factory=Counter)
     trades: int = 0
     gaps: int = 0
+    segments: int = 1  # runs of the exchange seen (a restart that lost our token or the tape adds one)
     stream_connected: bool = False
     world_polls: Counter[str] = field(default_factory=Counter)
     world_errors: Counter[str] = field(default_factory=Counter)
@@ -172,16 +178,28 @@ class Recorder:
             return self._token
 
     def _get(self, path: str, params: dict[str, str] | None = None) -> Any:
-        token = self._login()
-        if not self._gate.wait():
-            raise InterruptedError("stopping")
-        response = requests.get(_url(self.url, path), params=params, headers={"Authorization": token},
-                                timeout=REST_TIMEOUT_S)
-        if response.status_code == 401:  # a restarted exchange forgot our token: log in again
-            with self._token_lock:
-                self._token = None
+        for attempt in range(2):
+            token = self._login()
+            if not self._gate.wait():
+                raise InterruptedError("stopping")
+            response = requests.get(_url(self.url, path), params=params, headers={"Authorization": token},
+                                    timeout=REST_TIMEOUT_S)
+            if response.status_code != 401 or attempt:
+                break
+            self._forget_token(token)  # a restarted exchange forgot our token: log in again at once
         response.raise_for_status()
         return response.json()
+
+    def _forget_token(self, token: str) -> None:
+        with self._token_lock:
+            if self._token == token:  # not one that another thread already got anew
+                self._token = None
+
+    def _new_segment(self, reason: str) -> None:
+        """The exchange restarted and its tape is not the one we read: read the new one from its start."""
+        self.writer.gap(self.wall_ns(), "trades", "restart", reason)
+        self._last_trade_ts = self._last_trade_text = None
+        self.status.segments += 1
 
     # -- threads ----------------------------------------------------------------------------------
 
@@ -195,6 +213,7 @@ class Recorder:
 
     def _stream_loop(self) -> None:
         down, delay = False, self.backoff_s[0]
+        retried_login = False
         while not self._stop.is_set():
             try:
                 token = self._login()
@@ -202,14 +221,18 @@ class Recorder:
                                         headers={"Authorization": token, "Accept": "text/event-stream; charset=utf-8"})
                 self._response = response
                 if response.status_code == 401:
-                    with self._token_lock:
-                        self._token = None
+                    self._forget_token(token)
+                    if not retried_login:  # log in again at once; a second 401 in a row backs off
+                        retried_login = True
+                        response.close()
+                        continue
                 response.raise_for_status()
+                retried_login = False
                 if down:
                     self.writer.gap(self.wall_ns(), "stream", "reconnect")
                 down, delay = False, self.backoff_s[0]
                 self.status.stream_connected = True
-                for event in sseclient.SSEClient(response).events():
+                for event in iter_events(response.iter_content(1024)):
                     if event.event == "order":
                         self._on_book(event.data)
                 if self._stop.is_set():
@@ -242,11 +265,14 @@ class Recorder:
                 if not have_products:
                     self.writer.products(self._get("/api/product"))
                     have_products = True
+                token_before = self._token
                 params = {"from": self._last_trade_text} if self._last_trade_text else None
                 trades = self._get("/api/trade", params)
                 if down:
                     self.writer.gap(self.wall_ns(), "trades", "reconnect")
                 down, delay = False, self.backoff_s[0]
+                if params is not None and self._tape_restarted(trades, token_before):
+                    continue  # read the new tape from its start (the gate spaces the next request)
                 self._on_trades(trades)
             except InterruptedError:
                 break
@@ -255,6 +281,17 @@ class Recorder:
                     break
                 down, delay = self._outage("trades", down, f"{type(error).__name__}: {error}", delay)
                 self._stop.wait(delay)
+
+    def _tape_restarted(self, trades: list[dict[str, Any]], token_before: str | None) -> bool:
+        """Whether a poll `from` our last trade shows another tape (and a new segment was started)."""
+        if token_before is not None and self._token != token_before:
+            self._new_segment("the exchange forgot our login (401): it restarted")
+            return True
+        first = trades[0] if trades else None
+        if first is None or parse_timestamp(first["timestamp"]) != self._last_trade_ts:
+            self._new_segment("the exchange's tape no longer holds our last trade: it restarted")
+            return True
+        return False
 
     def _on_trades(self, trades: list[dict[str, Any]]) -> None:
         recv_ns = self.wall_ns()

@@ -7,9 +7,12 @@ import math
 from typing import NamedTuple
 
 from cmi_sim.engine import BUY, SELL
+from cmi_sim.exchange.accounts import normalize_username, password_problem, username_problem
 from cmi_sim.products import Product
 
 MAX_PRICE_TICKS = 1_000_000_000
+ORDER_TYPES = ("LIMIT", "GTC")  # accepted values of an optional `type`: every order is a GTC limit order
+_SHOWN = 60  # characters of a client's value quoted in an error message
 
 
 class BadRequest(Exception):
@@ -21,6 +24,12 @@ class OrderRequest(NamedTuple):
     side: int
     price_ticks: int
     volume: int
+
+
+def shown(value: object) -> str:
+    """`repr(value)`, cut short: error messages quote what was sent, never at length."""
+    text = repr(value)
+    return text if len(text) <= _SHOWN else text[:_SHOWN] + "…"
 
 
 def _reject_constant(name: str) -> float:
@@ -45,6 +54,8 @@ def parse_json_body(body: bytes) -> object:
         return _decode(text)
     except BadRequest:
         raise
+    except RecursionError:
+        raise BadRequest("malformed JSON body: nested too deeply") from None
     except (ValueError, UnicodeDecodeError) as error:
         raise BadRequest(f"malformed JSON body: {error}") from None
 
@@ -61,27 +72,33 @@ def parse_order(body: bytes, products: dict[str, Product], max_volume: int) -> O
     if missing:
         raise BadRequest(f"order is missing {', '.join(missing)}")
     symbol, price, side, volume = data["product"], data["price"], data["side"], data["volume"]
+    kind = data.get("type")
+    if kind is not None and kind not in ORDER_TYPES:
+        raise BadRequest(f"type {shown(kind)} is not supported: only GTC limit orders exist (omit type, or "
+                         f"send {' or '.join(ORDER_TYPES)})")
     if not isinstance(symbol, str):
-        raise BadRequest(f"product must be a string, got {symbol!r}")
+        raise BadRequest(f"product must be a string, got {shown(symbol)}")
     product = products.get(symbol)
     if product is None:
-        raise BadRequest(f"unknown product {symbol!r}; products are {', '.join(products)}")
+        raise BadRequest(f"unknown product {shown(symbol)}; products are {', '.join(products)}")
     if side not in ("BUY", "SELL"):
-        raise BadRequest(f"side must be \"BUY\" or \"SELL\", got {side!r}")
+        raise BadRequest(f"side must be \"BUY\" or \"SELL\", got {shown(side)}")
     if not _is_number(price):
-        raise BadRequest(f"price must be a number, got {price!r}")
+        raise BadRequest(f"price must be a number, got {shown(price)}")
+    if isinstance(price, int) and price > MAX_PRICE_TICKS * product.tick_size:  # before it meets a float
+        raise BadRequest(f"price {shown(price)} is too large (at most {MAX_PRICE_TICKS * product.tick_size})")
     if not math.isfinite(price) or price <= 0:
-        raise BadRequest(f"price must be a finite positive number, got {price!r}")
+        raise BadRequest(f"price must be a finite positive number, got {shown(price)}")
     ticks = price / product.tick_size
     if ticks != math.floor(ticks):
-        raise BadRequest(f"price {price!r} is not on the tick grid of {symbol} (tick size {product.tick_size})")
+        raise BadRequest(f"price {shown(price)} is not on the tick grid of {symbol} (tick size {product.tick_size})")
     if ticks > MAX_PRICE_TICKS:
-        raise BadRequest(f"price {price!r} is too large (at most {MAX_PRICE_TICKS * product.tick_size})")
+        raise BadRequest(f"price {shown(price)} is too large (at most {MAX_PRICE_TICKS * product.tick_size})")
     if not _is_number(volume) or (isinstance(volume, float) and (not math.isfinite(volume) or volume != int(volume))):
-        raise BadRequest(f"volume must be a positive integer, got {volume!r}")
+        raise BadRequest(f"volume must be a positive integer, got {shown(volume)}")
     volume = int(volume)
     if volume <= 0:
-        raise BadRequest(f"volume must be a positive integer, got {volume!r}")
+        raise BadRequest(f"volume must be a positive integer, got {shown(volume)}")
     if volume > max_volume:
         raise BadRequest(f"volume {volume} is too large (at most {max_volume})")
     return OrderRequest(symbol, BUY if side == "BUY" else SELL, int(ticks), volume)
@@ -96,4 +113,8 @@ def parse_login(body: bytes) -> tuple[str, str]:
         raise BadRequest("username must be a non-empty string")
     if not isinstance(password, str):
         raise BadRequest("password must be a string")
+    username = normalize_username(username)
+    problem = username_problem(username) or password_problem(password)
+    if problem is not None:
+        raise BadRequest(problem)
     return username, password

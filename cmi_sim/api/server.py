@@ -11,6 +11,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from cmi_sim.api.app import FrontDoor
+from cmi_sim.api.guarded_http import GuardedH11Protocol
 
 
 class ExchangeServer(uvicorn.Server):
@@ -22,7 +23,8 @@ class ExchangeServer(uvicorn.Server):
         """`background`: coroutine functions run on the server's loop while it serves (for example a
         synthetic market); they share the loop with the endpoints, so they too are single writers."""
         config = uvicorn.Config(FrontDoor(app), host=host, port=port, log_level=log_level, lifespan="off",
-                                ws="none", timeout_graceful_shutdown=3, access_log=False, proxy_headers=False)
+                                ws="none", timeout_graceful_shutdown=3, access_log=False, proxy_headers=False,
+                                http=GuardedH11Protocol)
         super().__init__(config)
         self.app = app
         self.background = tuple(background)
@@ -84,6 +86,8 @@ class ExchangeServer(uvicorn.Server):
         def close() -> None:
             state.shutdown.set()
             state.service.streams.close_all()
+            for watch in list(state.stream_watches):
+                watch.give_up(only_if_sending=True)  # a reader that stopped reading would hold shutdown
 
         loop.call_soon_threadsafe(close)
 

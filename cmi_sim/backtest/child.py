@@ -19,6 +19,7 @@ def main(argv: list[str]) -> None:
     if len(argv) != 2:
         sys.stderr.write("usage: python -m cmi_sim.backtest.child CONFIG.json\n")
         os._exit(2)
+    _die_with_parent()
     # Nothing may create the gevent hub before the runtime sets the loop: import only config here.
     from cmi_sim.backtest.config import RunConfig
 
@@ -38,6 +39,25 @@ def main(argv: list[str]) -> None:
         )
         sys.stderr.flush()
         sys.stdout.flush()
+        os._exit(2)
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to SIGKILL this process when the parent dies (even by SIGKILL), so a killed
+    ``cmi-sim`` never leaves a child spinning; if the parent is already gone, leave now."""
+    parent = os.environ.get("CMI_SIM_PARENT_PID")
+    if not parent or not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != int(parent):
         os._exit(2)
 
 

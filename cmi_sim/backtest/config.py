@@ -40,6 +40,12 @@ class RunConfig:
     sys_path: tuple[str, ...] = ()  #: extra import paths for the world factory (appended)
     cwd: str | None = None  #: working directory of the bot (default: the child's)
     run_to_end: bool = False  #: keep the world running to the end time even if the bot stops early
+    wall_limit_s: float | None = None  #: real seconds; then the child writes a partial result and stops
+    slow_window_s: float = 10.0  #: real seconds over which "slower than real time" is judged
+    storm_window_s: float = 10.0  #: virtual seconds over which request storms are counted
+    storm_stream_opens: int = 200  #: stream opens in one window that make a storm
+    storm_failures: int = 400  #: failed requests (refused, or 4xx/5xx) in one window, with few successes
+    watch_reads: tuple[str, ...] = ()  #: folders whose files read with an mtime after the virtual now are listed
     #: ``"module:Class"``: a VirtualLoop subclass to run instead (``cmi-sim run`` paces it by a live
     #: server's clock); ``Class.configure(**loop_args)`` is called before the hub is created
     loop: str | None = None
@@ -52,7 +58,7 @@ class RunConfig:
         if unknown:
             raise ValueError(f"unknown config keys: {sorted(unknown)}")
         data = dict(data)
-        for key in ("argv", "sys_path"):
+        for key in ("argv", "sys_path", "watch_reads"):
             if key in data:
                 data[key] = tuple(data[key])
         return cls(**data)

@@ -31,8 +31,7 @@ from cmi_sim.simulation import Simulation
 
 KEEPALIVE_NS = 10_000_000_000  # as the live server: a comment every 10 s on an idle stream
 PROGRESS_EVERY_NS = 600_000_000_000  # the parent's progress bar is fed every 10 virtual minutes
-JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
-STREAM_HEADERS = {"Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache"}
+STREAM_HEADERS = (("Content-Type", "text/event-stream; charset=utf-8"), ("Cache-Control", "no-cache"))
 
 
 class SubscriptionStream:
@@ -117,18 +116,18 @@ class ExchangeWorld:
         host, path, query_items = _target(url)
         if host in self.data.hosts:
             status, payload = self.data.handle(method, url, headers, body, now_ns=self.ctx.now_ns())
-            return Reply(status, dict(JSON_HEADERS), json.dumps(payload).encode())
+            return Reply(status, json.dumps(payload).encode())
         if not path.startswith("/api/"):
             raise ConnectionRefused(url)
         if path == STREAM_PATH and method.upper() == "GET":
             opened = self.service.open_stream(headers)
             if not isinstance(opened, Subscription):
-                return Reply(opened.status, dict(opened.headers), opened.body)
-            return StreamReply(200, dict(STREAM_HEADERS), SubscriptionStream(self.service, opened, self.ctx))
+                return opened
+            return StreamReply(200, STREAM_HEADERS, SubscriptionStream(self.service, opened, self.ctx))
         reply = self.service.handle(method, path, dict(query_items), headers, body or b"")
         if reply.status >= 400:
             self._count_rejection(method, path, headers, reply)
-        return Reply(reply.status, dict(reply.headers), reply.body)
+        return reply
 
     def _count_rejection(self, method: str, path: str, headers: Any, reply: Any) -> None:
         """Every refused request, whatever refused it (a rule, a bad body, an unknown order, a 429)."""

@@ -140,6 +140,10 @@ def compare(baseline: Baseline, summary: Mapping[str, Any], metrics: Sequence[st
             settings = tuple(spec.differences(baseline.spec))
         except (ValueError, KeyError, TypeError):
             settings = ("the baseline's settings cannot be read (an older cmi-sim?)",)
+    elif spec is not None and baseline.summary.get("run_id") not in (None, spec.id):
+        settings = (f"run id {baseline.summary['run_id']} -> {spec.id} (the baseline kept no settings to compare)",)
+    elif spec is not None and "run_id" not in baseline.summary:
+        settings = ("unknown: the baseline kept no settings and no run id (an older cmi-sim?)",)
     return Comparison(tuple(lines), failures, settings)
 
 

@@ -55,7 +55,20 @@ from requests.structures import CaseInsensitiveDict
 
 from cmi_sim.backtest.transport import env_is_neutral
 
-__all__ = ["STATE", "install", "set_enabled"]
+__all__ = ["STATE", "TESTED_REQUESTS", "install", "set_enabled", "supports"]
+
+#: ``requests`` (major, minor) versions whose internals this module was checked against
+#: (tests/backtest/test_fastpath.py). Any other version takes the full stack (same results, slower).
+TESTED_REQUESTS = frozenset({(2, 34)})
+
+
+def supports(version: str) -> bool:
+    """True if the fast path may be used with this ``requests.__version__``."""
+    parts = version.split(".")
+    try:
+        return (int(parts[0]), int(parts[1])) in TESTED_REQUESTS
+    except (IndexError, ValueError):
+        return False
 
 _encode_params = RequestEncodingMixin._encode_params
 _check_header_validity = requests.utils.check_header_validity

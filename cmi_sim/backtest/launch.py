@@ -9,6 +9,7 @@ is never overwritten (`ConfigError`), one that holds the same run is (a rerun).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import sys
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from cmi_sim.backtest.config import RunConfig
+from cmi_sim.backtest.scratch import ScratchTooBig, scratch_copy
 from cmi_sim.backtest.outcome import run_errors, run_status
 from cmi_sim.backtest.parent import run_in_child
 from cmi_sim.backtest.plan import ConfigError, build_spec, parse_entry
@@ -76,12 +78,21 @@ def _held_run_id(run_dir: Path) -> str | None:
     return None
 
 
-def to_run_config(spec: RunSpec, run_dir: Path) -> RunConfig:
-    """The child's wire form of a spec (one participant: a backtest)."""
+def to_run_config(spec: RunSpec, run_dir: Path, *, scratch: bool = False) -> RunConfig:
+    """The child's wire form of a spec (one participant: a backtest). With ``scratch`` the bot runs in a
+    fresh copy of its folder in the run directory (``scratch.py``), so files it writes never leak."""
     if len(spec.participants) != 1:
         raise ConfigError("a backtest runs one bot; several bots meet in an arena")
     bot = spec.participant
-    bot_path, argv = bot.script, bot.args
+    bot_path, argv, cwd = bot.script, bot.args, bot.cwd
+    if scratch:
+        try:
+            copy = scratch_copy(Path(bot.script), Path(bot.cwd or Path.cwd()), run_dir / "scratch" /
+                                Path(bot.script).parent.name, exclude=(run_dir,))
+        except ScratchTooBig as error:
+            raise ConfigError(str(error)) from None
+        bot = dataclasses.replace(bot, script=str(copy.bot), cwd=str(copy.cwd))
+        bot_path, cwd = bot.script, bot.cwd
     if bot.entry:
         cls, method, args, kwargs = parse_entry(bot.entry)
         launcher = run_dir / "entry_launcher.py"
@@ -93,7 +104,8 @@ def to_run_config(spec: RunSpec, run_dir: Path) -> RunConfig:
     return RunConfig(
         bot=bot_path, world=WORLD_FACTORY, result_path=str(run_dir / "result.json"), start=spec.start,
         duration_s=(end_ns - start_ns) / 1e9, argv=tuple(argv), seed=spec.seed, latency_ms=spec.latency_ms,
-        grace_s=spec.grace_s, watchdog_s=spec.watchdog_s, run_to_end=True, cwd=bot.cwd,
+        grace_s=spec.grace_s, watchdog_s=spec.watchdog_s, run_to_end=True, cwd=cwd,
+        watch_reads=tuple(dict.fromkeys(p for p in (str(Path(bot.script).parent), cwd) if p)),
         world_args={"session": spec.session.path, "seed": spec.seed_override, "settle": spec.settle,
                     "rules": spec.rules_dict, "events": spec.events,
                     "events_path": str(run_dir / "events.jsonl"), "record_path": str(run_dir / "trading.json"),
@@ -102,13 +114,16 @@ def to_run_config(spec: RunSpec, run_dir: Path) -> RunConfig:
 
 
 def run(spec: RunSpec, *, out: str | Path | None = None,
-        on_progress: Callable[[float], None] | None = None) -> RunResult:
-    """Run the bot through the session in a child process; write the run directory; the typed result."""
+        on_progress: Callable[[float], None] | None = None, scratch: bool = True,
+        output_cap_bytes: int = 16 << 20) -> RunResult:
+    """Run the bot through the session in a child process; write the run directory; the typed result.
+    ``scratch``: in a fresh copy of its folder (see :func:`to_run_config`); ``output_cap_bytes``: the
+    cap of bot.stdout and bot.stderr each (head and tail kept)."""
     run_dir = run_dir_for(spec, out)
     for stale in ("run.json", "events.jsonl", "trading.json"):
         (run_dir / stale).unlink(missing_ok=True)
     (run_dir / SPEC_FILE).write_text(json.dumps(spec.to_dict(), indent=1))
-    config = to_run_config(spec, run_dir)
+    config = to_run_config(spec, run_dir, scratch=scratch)
     progress_path = Path(config.world_args["progress_path"])
     progress_path.unlink(missing_ok=True)
     start_ns, span = config.start_ns, config.duration_s * 1e9
@@ -124,7 +139,9 @@ def run(spec: RunSpec, *, out: str | Path | None = None,
     started = time.monotonic()
     imports = prepare_in_background()
     child = run_in_child(config, wall_limit_s=spec.wall_limit_s, workdir=run_dir, on_poll=poll,
-                         python=spec.participant.python or sys.executable, env=dict(spec.participant.env))
+                         python=spec.participant.python or sys.executable, env=dict(spec.participant.env),
+                         output_cap_bytes=output_cap_bytes)
+    child["scratch"] = str(run_dir / "scratch") if scratch else None
     wall_s = time.monotonic() - started
     imports.join()  # a module half-imported on another thread must not be used
     errors = run_errors(child)

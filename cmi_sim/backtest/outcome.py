@@ -21,7 +21,11 @@ def run_errors(result: Mapping[str, Any]) -> list[dict[str, Any]]:
     errors: list[dict[str, Any]] = []
     status = result.get("status")
     if status == "wall_limit":
-        errors.append(_error("wall_limit", 1, "the run passed its wall-clock limit and was killed"))
+        errors.append(_error("wall_limit", 1, "the run passed its wall-clock limit and was stopped"
+                                              + (" (the figures are partial)" if result.get("partial") else "")))
+    elif status == "storm":
+        storm = result.get("storm") or {}
+        errors.append(_error("storm", 1, result.get("note") or "a request storm", storm.get("stack", "")))
     elif status == "child_died":
         errors.append(_error("child_died", 1, f"the backtest process died (exit code "
                                               f"{result.get('child_exit_code')}) without a result"))
@@ -62,6 +66,14 @@ def run_errors(result: Mapping[str, Any]) -> list[dict[str, Any]]:
         errors.append(_error("simulator_error", len(world), f"the simulated world failed: "
                                                             f"{world[0].get('exception') or _last_line(world[0].get('traceback', ''))}",
                              world[0].get("traceback", "")))
+    world_result = result.get("world") or {}
+    if world_result.get("error"):  # the world's summary failed: no figures to trust
+        errors.append(_error("simulator_error", 1, f"the world's result failed: {_last_line(world_result['error'])}",
+                             world_result["error"]))
+    mismatches = world_result.get("record_errors") or []
+    if mismatches:
+        errors.append(_error("simulator_error", len(mismatches), f"the trading record disagrees with the exchange: "
+                                                                 f"{mismatches[0]}"))
     return errors
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import re
+from dataclasses import asdict
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -97,8 +98,6 @@ def resolve_rules(session: Session, overrides: Mapping[str, Any] | None) -> dict
         rules = ExchangeRules.from_mapping(dict(session.rules) | given)
     except ValueError as error:
         raise ConfigError(f"rules: {error}") from None
-    from dataclasses import asdict
-
     return asdict(rules)
 
 

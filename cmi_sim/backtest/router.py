@@ -9,16 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Protocol, Union, runtime_checkable
 
+from cmi_sim.api.reply import Reply  # the one reply type: Reply(status, body, headers)
+
 __all__ = ["ByteStream", "ConnectionRefused", "Reply", "Router", "StreamReply", "World"]
-
-
-@dataclass(frozen=True)
-class Reply:
-    """A finished response."""
-
-    status: int
-    headers: dict[str, str]
-    body: bytes
 
 
 @runtime_checkable
@@ -38,11 +31,16 @@ class ByteStream(Protocol):
 
 @dataclass(frozen=True)
 class StreamReply:
-    """A streaming response (status and headers now, body as it comes)."""
+    """A streaming response (status and headers now, body as it comes); headers as (name, value)
+    pairs like :class:`Reply`'s (a mapping is turned into pairs)."""
 
     status: int
-    headers: dict[str, str]
+    headers: tuple[tuple[str, str], ...]
     stream: ByteStream
+
+    def __post_init__(self) -> None:
+        if isinstance(self.headers, Mapping):
+            object.__setattr__(self, "headers", tuple(self.headers.items()))
 
 
 class ConnectionRefused(Exception):

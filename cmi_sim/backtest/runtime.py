@@ -62,6 +62,7 @@ from cmi_sim.exchange.timestamps import format_timestamp
 __all__ = ["VirtualRuntime", "WorldContext", "PRIORITY_END", "EXIT_OK", "EXIT_BOT_ERROR", "EXIT_WATCHDOG"]
 
 PRIORITY_END = -50
+_LOOP_FINISH_WAIT_S = 5.0  # real seconds the loop gets to write a partial result itself
 EXIT_OK = 0
 EXIT_BOT_ERROR = 1
 EXIT_RUNTIME_ERROR = 2
@@ -121,12 +122,16 @@ class VirtualRuntime:
         self.start_ns = config.start_ns
         self.end_ns = self.start_ns + round(config.duration_s * _NS)
         self._wall_start = REAL.perf_counter()
+        self._real_start_ns = time.time_ns()  # before set-up makes the wall clock virtual
         self.world: World | None = None
         self.bot_outcome: dict[str, Any] = {"outcome": "not started"}
         self.thread_errors: list[dict[str, Any]] = []
         self.world_errors: list[dict[str, Any]] = []
         self.reached_end = False
         self.watchdog_report: dict[str, Any] | None = None
+        self.stop_status: str | None = None  #: "wall_limit" or "storm" when the runtime stopped the run
+        self.storm_report: dict[str, Any] | None = None
+        self.slow: dict[str, Any] | None = None
         self._finished = False
         self._interrupted_at_end = False
 
@@ -140,7 +145,12 @@ class VirtualRuntime:
         gevent.config.monitor_thread = False
         from gevent import monkey
 
-        monkey.patch_all()
+        # subprocess stays real: a child process runs (and is waited for) in real time, costing no
+        # virtual time; libraries call one at import (ctypes.util.find_library, e.g. trio via httpx).
+        monkey.patch_all(subprocess=False)
+        # gevent's os.close defers closing a pipe to a "check" watcher, which a VirtualLoop never
+        # runs (it has no real I/O to protect): close at once, or pipes stay open forever.
+        os.close = monkey.get_original("os", "close")
         self._real_exit = os._exit
         self._real_lock = monkey.get_original("_thread", "allocate_lock")()
         self.hub = gevent.get_hub()
@@ -164,7 +174,10 @@ class VirtualRuntime:
         swaps[id(real_sleep)] = (real_sleep, sleep)
         swaps.update(install_entropy(self.config.seed))
 
-        import requests  # noqa: F401 - loaded before the sweep so its captured clocks are swept
+        from cmi_sim.backtest.aio import install_asyncio
+
+        install_asyncio()
+        import requests  # loaded before the sweep so its captured clocks are swept
 
         from cmi_sim.backtest.guard import NetworkGuard
         from cmi_sim.backtest.transport import InProcessTransport
@@ -177,11 +190,15 @@ class VirtualRuntime:
             same_instant_budget=self.config.same_instant_budget,
         )
         self.transport.install()
-        if self.config.fast_path:
+        self.fast_path = self.config.fast_path and _fast_path_fits(requests.__version__)
+        if self.fast_path:
             from cmi_sim.backtest import fastpath
 
             fastpath.install(self.transport)
-        self.guard = NetworkGuard(self.clock.now_ns)
+        from cmi_sim.backtest.clients import install_clients
+
+        install_clients(self.transport)
+        self.guard = NetworkGuard(self.clock.now_ns, self.loop.quiet_fds)
         self.guard.install()
         self.swept = sweep_module_globals(swaps, skip_prefixes=_SWEEP_SKIP)
         _threading_excepthook(self)
@@ -218,7 +235,10 @@ class VirtualRuntime:
         if isinstance(world, tuple):
             world = World(world[0], list(world[1]))
         self.world = world
-        self.transport.router = world.router
+        from cmi_sim.backtest.storm import StormMonitor
+
+        self.storm = StormMonitor(world.router, self, Path(self.config.bot).resolve().parent)
+        self.transport.router = self.storm.route
         return world
 
     # -- scheduling helpers ----------------------------------------------------------------------
@@ -273,6 +293,10 @@ class VirtualRuntime:
             self.config.watchdog_s,
             self._on_watchdog,
             main_thread_ident=_main_ident(),
+            wall_limit_s=self.config.wall_limit_s,
+            on_wall_limit=self._on_wall_limit,
+            on_slow=self._on_slow,
+            slow_window_s=self.config.slow_window_s,
         )
         self.watchdog.start()
         gevent.sleep(0)  # let the world's greenlets run first at t=0 (ordering contract)
@@ -289,6 +313,11 @@ class VirtualRuntime:
             os.chdir(cfg.cwd)
         sys.path.insert(0, str(Path(bot).parent))  # what `python bot.py` does and runpy does not
         sys.argv = [bot, *cfg.argv]
+        from cmi_sim.backtest.file_reads import FileReads
+
+        self.file_reads = FileReads(list(cfg.watch_reads), self.clock.now_ns, self._real_start_ns)
+        if cfg.watch_reads:
+            self.file_reads.install()
         self.bot_outcome = {"outcome": "running"}
         try:
             runpy.run_path(bot, run_name="__main__")
@@ -356,6 +385,39 @@ class VirtualRuntime:
         note = "" if self._done.is_set() else f"the bot did not stop within {self.config.grace_s} virtual s"
         self.finish(code, note=note)
 
+    def _on_wall_limit(self) -> None:
+        """(Watchdog thread.) Finish from the loop, between two steps of the simulation, so the partial
+        result reads a consistent exchange; from this thread only if the loop does not get to it."""
+        self.stop_status = "wall_limit"
+
+        def stop() -> None:
+            sys.stderr.write(f"\n[cmi-sim] wall limit of {self.config.wall_limit_s} real s reached at "
+                             f"{format_timestamp(self.clock.now_ns())}: partial result written\n")
+            self.finish(EXIT_WATCHDOG, note="the wall limit was reached: a partial result")
+
+        self.loop.run_callback_threadsafe(stop)
+        deadline = REAL.monotonic() + _LOOP_FINISH_WAIT_S
+        while not self._finished and REAL.monotonic() < deadline:
+            REAL.sleep(0.05)
+        stop()
+
+    def _on_slow(self, virtual_s: float, real_s: float) -> None:
+        self.slow = {"virtual_s": round(virtual_s, 3), "real_s": round(real_s, 3),
+                     "at": format_timestamp(self.clock.now_ns()), "n_requests": self.transport.n_requests}
+        sys.stderr.write(
+            f"[cmi-sim] warning: slower than real time: {virtual_s:.1f} virtual s in the last {real_s:.0f} real s "
+            f"(at {self.slow['at']}, {self.transport.n_requests} requests so far); each request costs "
+            f"{self.config.latency_ms} ms of virtual time, so a bot whose requests trigger more requests can "
+            "crawl\n"
+        )
+        sys.stderr.flush()
+
+    def on_storm(self, report: dict[str, Any]) -> None:
+        self.storm_report = report
+        self.stop_status = "storm"
+        sys.stderr.write(f"\n[cmi-sim] {report['message']}\n{report['stack']}\n")
+        self.finish(EXIT_WATCHDOG, note=report["message"])
+
     def _on_watchdog(self, report: dict[str, Any]) -> None:
         self.watchdog_report = report
         sys.stderr.write(f"\nwatchdog: {report['message']}\n{report['stuck_stack']}\n")
@@ -384,6 +446,10 @@ class VirtualRuntime:
             "refused": self.transport.refused,
             "blocked": self.guard.blocked,
             "watchdog": self.watchdog_report,
+            "storm": self.storm_report,
+            "slow": self.slow,
+            "partial": self.stop_status is not None or self.watchdog_report is not None,
+            "files_after_virtual_moment": getattr(getattr(self, "file_reads", None), "after_virtual_moment", []),
             "reached_end": self.reached_end,
             "virtual_start": format_timestamp(self.start_ns),
             "virtual_end": format_timestamp(now_ns),
@@ -399,7 +465,8 @@ class VirtualRuntime:
                 "n_requests": self.transport.n_requests,
                 "n_streams": self.transport.n_streams,
                 "budget_sleeps": self.transport.n_budget_sleeps,
-                "fast_path": self.config.fast_path,
+                "fast_path": self.fast_path,
+                "requests_version": sys.modules["requests"].__version__,
                 "n_fast": _fast_count(),
             },
             "wall_s": round(REAL.perf_counter() - self._wall_start, 3),
@@ -452,12 +519,23 @@ def _bot_traceback(exc: BaseException) -> str:
     return "".join(traceback.format_exception(type(exc), exc, tb))
 
 
+def _fast_path_fits(version: str) -> bool:
+    """The fast path mirrors requests' internals: only for the versions it was tested with."""
+    try:
+        from cmi_sim.backtest import fastpath
+    except Exception:  # noqa: BLE001 - another requests whose internals differ: the full stack
+        return False
+    return fastpath.supports(version)
+
+
 def _fast_count() -> int:
     fastpath = sys.modules.get("cmi_sim.backtest.fastpath")
     return 0 if fastpath is None else fastpath.STATE.n_fast
 
 
 def _status(runtime: VirtualRuntime) -> str:
+    if runtime.stop_status is not None:
+        return runtime.stop_status
     if runtime.watchdog_report is not None:
         return "watchdog"
     outcome = runtime.bot_outcome.get("outcome")

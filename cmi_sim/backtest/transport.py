@@ -217,12 +217,15 @@ _ZERO = timedelta(0)
 
 
 def _headers_from(headers: Any) -> CaseInsensitiveDict:
-    """``CaseInsensitiveDict(headers)`` for a plain dict, built directly.
+    """``CaseInsensitiveDict(headers)`` for a reply's (name, value) pairs, built directly.
 
     Replies repeat a few header sets, so the lower-cased store of each is kept and copied."""
-    if type(headers) is not dict:
+    if type(headers) is tuple:
+        items = headers
+    elif type(headers) is dict:
+        items = tuple(headers.items())
+    else:
         return CaseInsensitiveDict(headers)
-    items = tuple(headers.items())
     try:
         store = _header_store(items)
     except TypeError:  # an unhashable value: nothing to cache

@@ -213,6 +213,21 @@ class _Never(_Watcher):
             setattr(self, name, value)
 
 
+class _IO(_Watcher):
+    def __init__(self, loop: VirtualLoop, fd: Any, events: int, ref: bool, priority: int | None) -> None:
+        super().__init__(loop, ref, priority)
+        self.fd = fd
+        self.events = events
+
+    def start(self, callback: Callable[..., Any], *args: Any, **kw: Any) -> None:
+        if self.fd not in self.loop.quiet_fds:
+            raise NoRealIO(
+                f"real I/O on fd {self.fd!r} is not possible in a backtest: use an HTTP client (answered "
+                "in-process) instead of sockets or select"
+            )
+        super().start(callback, *args, **kw)
+
+
 class VirtualLoop:
     """gevent loop with a virtual integer-nanosecond clock. Single-threaded by design."""
 
@@ -227,6 +242,7 @@ class VirtualLoop:
         self.now_ns = 0
         self.default = True if default is None else bool(default)
         self.error_handler: Any = None
+        self.quiet_fds: set[int] = set()  # fds whose waits never end (see io())
         self.n_callbacks = 0  # callbacks run: progress counter for the watchdog/busy-wait guard
         self.n_timer_fires = 0
         self.n_iterations = 0
@@ -427,10 +443,10 @@ class VirtualLoop:
         return timer
 
     def io(self, fd: Any, events: int, ref: bool = True, priority: int | None = None) -> Any:
-        raise NoRealIO(
-            f"real I/O on fd {fd!r} is not possible in a backtest: use requests (routed in-process) "
-            "instead of sockets, select or asyncio"
-        )
+        """A watcher that refuses to start on a real fd (``NoRealIO``); creating one is allowed,
+        because gevent sockets create theirs up front. Quiet fds (a bot's listening sockets,
+        which nothing ever connects to) may be waited on: they never become ready."""
+        return _IO(self, fd, events, ref, priority)
 
     def closing_fd(self, fd: Any) -> bool:
         return False

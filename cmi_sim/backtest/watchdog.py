@@ -19,7 +19,10 @@ from typing import Any, Callable
 from cmi_sim.backtest.clocks import REAL
 from cmi_sim.backtest.vloop import VirtualLoop
 
-__all__ = ["Watchdog"]
+__all__ = ["Watchdog", "SLOW_WINDOW_S"]
+
+#: Default real seconds over which the run's speed is compared with real time.
+SLOW_WINDOW_S = 10.0
 
 
 class Watchdog:
@@ -31,6 +34,10 @@ class Watchdog:
         *,
         main_thread_ident: int,
         poll_s: float | None = None,
+        wall_limit_s: float | None = None,
+        on_wall_limit: Callable[[], None] | None = None,
+        on_slow: Callable[[float, float], None] | None = None,
+        slow_window_s: float = 10.0,
     ) -> None:
         self.loop = loop
         self.timeout_s = timeout_s
@@ -38,6 +45,10 @@ class Watchdog:
         self.on_trip = on_trip
         self.main_thread_ident = main_thread_ident
         self._stopped = False
+        self.wall_limit_s = wall_limit_s
+        self.on_wall_limit = on_wall_limit
+        self.on_slow = on_slow
+        self.slow_window_s = slow_window_s
 
     def start(self) -> None:
         # A real OS thread: gevent's patched threading would make it a greenlet on the stuck loop.
@@ -51,10 +62,22 @@ class Watchdog:
 
     def _watch(self) -> None:
         last = self.loop.progress
-        since = REAL.monotonic()
+        since = started = window_start = REAL.monotonic()
+        window_ns = self.loop.now_ns
+        warned = False
         while not self._stopped:
             REAL.sleep(self.poll_s)
             now = REAL.monotonic()
+            if self.wall_limit_s is not None and self.on_wall_limit is not None and now - started >= self.wall_limit_s:
+                self._stopped = True
+                self.on_wall_limit()
+                return
+            if now - window_start >= self.slow_window_s:
+                virtual_s = (self.loop.now_ns - window_ns) / 1e9
+                if virtual_s < now - window_start and not warned and self.on_slow is not None:
+                    warned = True  # once per run: the notice says how to read it
+                    self.on_slow(virtual_s, now - window_start)
+                window_start, window_ns = now, self.loop.now_ns
             progress = self.loop.progress
             if progress != last:
                 last, since = progress, now

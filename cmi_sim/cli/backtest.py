@@ -82,6 +82,11 @@ def backtest(
     watchdog: float = typer.Option(30.0, help="Real seconds without progress before a stuck bot is reported."),
     wall_limit: float = typer.Option(3600.0, help="Real seconds before the run is abandoned."),
     progress: bool = typer.Option(True, help="Show a progress bar (only on a terminal, never in CI)."),
+    python: str | None = typer.Option(None, help="Run the bot under this interpreter or virtualenv (its own "
+                                                 "package versions); see docs/bots.md."),
+    scratch: bool = typer.Option(True, help="Run the bot in a fresh copy of its folder, so files it writes "
+                                            "never leak into the next run."),
+    output_cap_mb: float = typer.Option(16.0, help="Cap of bot.stdout and bot.stderr in MB (head and tail kept)."),
 ) -> None:
     """Backtest BOT through a 24-hour session in virtual time, deterministically.
 
@@ -98,9 +103,14 @@ def backtest(
       cmi-sim backtest bots/quoter.py --expect ci/quoter.json --tolerance 1%      # in CI
       cmi-sim backtest bots/quoter.py -- --products TIDE_SPOT WX_SPOT   # arguments for the bot
     """
+    import functools
+
     from cmi_sim.backtest.expect import BaselineError, load_baseline, parse_metrics, parse_tolerances
+    from cmi_sim.backtest.interpreter import InterpreterError, resolve_python
     from cmi_sim.backtest.launch import run
     from cmi_sim.backtest.plan import ConfigError, build_spec
+
+    run = functools.partial(run, scratch=scratch, output_cap_bytes=int(output_cap_mb * 1e6))
 
     bot_args = list(bot_args or ())
     passed = ctx.meta.get("after_dashdash", [])
@@ -119,6 +129,8 @@ def backtest(
              "self_trade": self_trade, "mark": mark}
     rules = {key: value.value if isinstance(value, Enum) else value for key, value in rules.items()
              if value is not None}
+    if save_baseline is not None and save_baseline.is_dir():
+        raise user_error(f"--save-baseline: {save_baseline} is a directory; name a file, e.g. {save_baseline}/baseline.json")
     try:
         baseline = load_baseline(expect) if expect is not None else None
         from cmi_sim.backtest.report import SUMMARY_KEYS
@@ -130,19 +142,24 @@ def backtest(
     except ValueError as error:
         raise user_error(f"--expect-metrics/--tolerance: {error}") from None
     try:
+        interpreter = resolve_python(python) if python is not None else None
         spec = build_spec(bot, session=session, seed=seed, account=user, args=bot_args, entry=entry, until=until,
                           rules=rules, events=events.value, latency_ms=latency_ms, watchdog_s=watchdog,
-                          wall_limit_s=wall_limit, env=environment)
+                          wall_limit_s=wall_limit, env=environment, python=interpreter)
         show_progress = progress and sys.stderr.isatty() and not os.environ.get("CI")
         result = _run_with_progress(spec, out, run) if show_progress else run(spec, out=out)
-    except ConfigError as error:
+    except (ConfigError, InterpreterError) as error:
         raise user_error(str(error)) from None
     render(result)
+    _local_notes(result.child)
     if save_baseline is not None:
         from cmi_sim.backtest.expect import save_baseline as write_baseline
 
         record = {"run_id": result.id, "spec": result.spec.to_dict(), "summary": result.summary}
-        write_baseline(save_baseline, record)
+        try:
+            write_baseline(save_baseline, record)
+        except OSError as error:
+            raise user_error(f"--save-baseline {save_baseline}: {error.strerror or error}") from None
         typer.echo(f"baseline saved: {save_baseline}")
     if not result.ok:
         _explain_failure(result)
@@ -166,6 +183,17 @@ def render(result) -> None:
     from cmi_sim.backtest.report import render_summary
 
     render_summary(result.summary, result.timing, result.run_dir)
+
+
+def _local_notes(facts) -> None:
+    """What the bot did locally: its scratch folder, files that look like look-ahead, a partial result."""
+    if facts.get("scratch"):
+        typer.echo(f"the bot ran in a scratch copy of its folder: {facts['scratch']} (its own files are untouched)")
+    for item in facts.get("files_after_virtual_moment") or []:
+        typer.echo(f"warning: the bot read {item['path']}, modified {item['mtime']}, at virtual {item['read_at']}: "
+                   "likely look-ahead", err=True)
+    if facts.get("partial"):
+        typer.echo(f"partial result: stopped at virtual {facts.get('virtual_end')}", err=True)
 
 
 def _explain_failure(result) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 import random
 import time
 from enum import Enum
@@ -65,7 +67,11 @@ def serve(
     mark: Mark | None = typer.Option(None, help="Mark-to-market price for PnL: last trade or mid [default: last]."),
     open_at: str | None = typer.Option(None, "--open", help="Trading opens at this UTC time (default: open now, or the session's open)."),
     close_at: str | None = typer.Option(None, "--close", help="Trading closes at this UTC time (default: never, or the session's close)."),
-    seed: int | None = typer.Option(None, help="Seed for order ids and the session's market (default: the session's seed, else 0)."),
+    seed: int | None = typer.Option(None, help="Seed for the session's market (default: the session's seed, else 0)."),
+    journal: Path | None = typer.Option(
+        None, "--journal", metavar="DIR",
+        help="Crash-safe journal directory: every acknowledged request is on file before its reply, and a "
+             "restart on the same DIR restores accounts, tokens, orders, positions, cash and the tape."),
     log_level: str = typer.Option("warning", help="uvicorn log level."),
     proxy_port: int | None = typer.Option(
         None, help="Also run an HTTP and HTTPS (CONNECT) forward proxy on this port (0 picks one) for the data "
@@ -87,9 +93,10 @@ def serve(
     """
     from cmi_sim.api.accounts_file import AccountsFileError, load_accounts
     from cmi_sim.api.app import create_app
+    from cmi_sim.api.order_ids import OrderIdCodec
     from cmi_sim.api.server import ExchangeServer
     from cmi_sim.api.service import ExchangeService
-    from cmi_sim.exchange import Accounts, Exchange, ExchangeRules, TradingHours
+    from cmi_sim.exchange import Accounts, Exchange, ExchangeRules, NullSink, TradingHours
     from cmi_sim.live.door import attach_live_door
     from cmi_sim.products import cmi_products
 
@@ -117,19 +124,74 @@ def serve(
         raise user_error(str(error)) from None
     live = None
     if session is None:
-        exchange = Exchange(cmi_products(), rules, hours, book)
+        exchange = Exchange(cmi_products(), rules, hours, book, NullSink())  # a server keeps no history
         service = ExchangeService(exchange, time.time_ns, seed or 0)
+        market_accounts, clock = (), None
     else:
         live = _live_session(session, rules, hours, book, seed, speed, start)
-        service = live.service
+        service, clock = live.service, live.clock
+        market_accounts = live.simulation.market.accounts if live.simulation.market else ()
     background = [] if live is None else [lambda: live.run_market(typer.echo, lambda text: typer.echo(text, err=True))]
+    banner = live.banner() if live else None
+    durable = _open_journal(journal, service, market_accounts, clock, banner) if journal is not None else None
+    if durable is not None:
+        background.append(lambda: _sync_journal(durable))
+    else:
+        service.ids = OrderIdCodec.random()  # ids of an earlier run never name this run's orders
     server = ExchangeServer(create_app(service), host, port, log_level, background=background)
     extra_hosts = frozenset(exchange_host or ())
     attach_live_door(server, live, extra_hosts)
     if proxy_port is not None:
         _add_proxy(server, proxy_port, ca_dir, extra_hosts)
-    _announce_when_started(server, accounts is not None, live.banner() if live else None)
-    server.run()
+    _announce_when_started(server, accounts is not None, banner)
+    try:
+        server.run()
+    finally:
+        if durable is not None:
+            durable.close()
+
+
+def _open_journal(directory: Path, service, market_accounts, clock, banner: list[str] | None):
+    """Restore from (or start) the journal in `directory`; the market's old quotes are withdrawn (a
+    fresh market quotes anew) and a session clock resumes where the journal ends."""
+    import secrets
+
+    from cmi_sim.api.order_ids import OrderIdCodec
+    from cmi_sim.exchange import format_timestamp
+    from cmi_sim.exchange.durable import DurableJournal, JournalError
+
+    durable = DurableJournal(directory)
+    exchange = service.exchange
+    try:
+        restored = durable.open(exchange, exchange.accounts, secrets.randbits(64))
+    except JournalError as error:
+        raise user_error(str(error)) from None
+    service.ids = OrderIdCodec(prefix_bits=restored.order_id_prefix)
+    if clock is not None and restored.last_ts >= clock.start_ns:
+        clock.start_ns = restored.last_ts + 1
+    now = clock() if clock is not None else time.time_ns()
+    for name in market_accounts:
+        for view in exchange.orders(name):
+            exchange.cancel(max(now, restored.last_ts), name, view.order_id)
+    durable.flush()
+    line = (f"  journal: {directory} (restored {restored.events} events, {restored.accounts} accounts, "
+            f"{restored.tokens} tokens; last event {format_timestamp(restored.last_ts)[:19]}Z)"
+            if restored.events or restored.accounts else f"  journal: {directory} (new)")
+    if banner is not None:
+        banner.append(line)
+    else:
+        typer.echo(line)
+    return durable
+
+
+async def _sync_journal(durable) -> None:
+    """The journal's files reach the disk within about a second (they reach the OS before each reply)."""
+    from cmi_sim.exchange.durable import SYNC_SECONDS
+
+    while True:
+        await asyncio.sleep(SYNC_SECONDS)
+        durable.flush()
+        await asyncio.gather(*(asyncio.to_thread(os.fsync, fd) for fd in durable.file_numbers()))
 
 
 def _add_proxy(server, port: int, ca_dir: Path | None, exchange_hosts: frozenset[str]) -> None:
@@ -153,11 +215,12 @@ def _load_session(name: str, seed: int | None):
 
 
 def _live_session(session, rules, hours, book, seed: int | None, speed: float, start: str | None):
+    from cmi_sim.exchange import NullSink
     from cmi_sim.live.session_run import LiveSession
     from cmi_sim.sessions import SessionError
 
     try:
-        return LiveSession(session, rules, hours, book, seed, speed, _parse_time(start, "--start"))
+        return LiveSession(session, rules, hours, book, seed, speed, _parse_time(start, "--start"), NullSink())
     except (ValueError, SessionError) as error:
         raise user_error(str(error)) from None
 

@@ -14,10 +14,10 @@ import traceback
 from collections.abc import Callable
 
 import requests
-import sseclient
 
 from .connection import Connection
 from .parsing import book_from_stream, trades_from_json
+from .sse import iter_events
 from .types import OrderBook, Trade
 
 STREAM_PATH = "/api/market/stream"
@@ -25,6 +25,8 @@ STREAM_PATH = "/api/market/stream"
 READ_TIMEOUT_SECONDS = 30
 RECONNECT_DELAY_SECONDS = 1.0
 JOIN_TIMEOUT_SECONDS = 5.0
+# A chunked body (the exchange's) yields each chunk as it arrives, whatever this size.
+STREAM_CHUNK_BYTES = 1024
 
 
 class SSEThread(threading.Thread):
@@ -71,7 +73,7 @@ class SSEThread(threading.Thread):
             return
         response.raise_for_status()
         self.connections += 1
-        for event in sseclient.SSEClient(response).events():
+        for event in iter_events(response.iter_content(STREAM_CHUNK_BYTES)):
             if self._stopping.is_set():
                 return
             self._dispatch(event.event, event.data)

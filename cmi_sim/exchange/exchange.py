@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 from cmi_sim.engine import (
     BAD_VOLUME,
+    CancelRejected,
     Depth,
     Event,
     Fill,
@@ -234,6 +235,18 @@ class Exchange:
         if self._listeners:
             self._notify([event], [])  # nobody's fill: the stream sends no trade event for it
         return trade
+
+    def use_journal(self, journal: EventSink) -> None:
+        """Send later events to `journal` instead (restoring from a journal, then appending to it)."""
+        self.journal = journal
+        self._record = journal.write
+
+    def replay_rejection(self, event: OrderRejected | CancelRejected) -> None:
+        """Restoring a journal: a rejection changed nothing but took its sequence number; take it again."""
+        seq = next(self._seq)
+        if seq != event.seq:
+            raise ValueError(f"event {event.seq} is out of sequence (expected {seq})")
+        self._record((event,))
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Call `listener(events, trades)` after every change; returns a function that unsubscribes."""

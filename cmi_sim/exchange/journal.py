@@ -125,7 +125,7 @@ class JsonlSink:
         self._count += len(events)
         if len(events) == 1:
             self._text(encode(events[0]) + "\n")
-        else:
+        elif events:  # a command may make no event (a cancel by price that found nothing)
             self._text("\n".join(map(encode, events)) + "\n")
 
     def write_all(self, events: Iterable[Event]) -> None:
@@ -138,6 +138,9 @@ class JsonlSink:
 
     def flush(self) -> None:
         self._out.flush()
+
+    def fileno(self) -> int:
+        return self._out.fileno()
 
     def sync(self) -> None:
         """Flush, then ask the OS to put the file on disk (survives a power loss, not only a kill)."""

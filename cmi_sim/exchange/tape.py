@@ -41,6 +41,10 @@ class TradeTape:
             return list(self.trades)
         return self.trades[bisect_left(self._times, ts):]
 
+    def index_at(self, ts: int | None) -> int:
+        """The index of the first trade at or after `ts` (0 without it): a binary search."""
+        return 0 if ts is None else bisect_left(self._times, ts)
+
     def last_price(self, product: str) -> int | None:
         return self._last_price.get(product)
 

@@ -47,6 +47,6 @@ def make_world(ctx: Any) -> World:
             raise ConnectionRefused(f"{url} (the server at {ctx.config['exchange']}: {error})") from None
         if isinstance(payload, RealStream):
             return StreamReply(status, response_headers, payload)
-        return Reply(status, response_headers, payload)
+        return Reply(status, payload, response_headers)
 
     return World(router, result=lambda: {"exchange": ctx.config["exchange"], "forwarded": dict(forwarded)})

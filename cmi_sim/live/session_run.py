@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from cmi_sim.exchange import Accounts, ExchangeRules, TradingHours, format_timestamp
+from cmi_sim.exchange import Accounts, EventSink, ExchangeRules, TradingHours, format_timestamp
 from cmi_sim.market.live import SessionClock, drive_market
 from cmi_sim.sessions import Session
 from cmi_sim.simulation import Simulation
@@ -14,14 +14,17 @@ from cmi_sim.simulation import Simulation
 
 class LiveSession:
     """One session on a wall clock running `speed` times as fast, starting at `start_ns` (default: the
-    trading open). Raises ValueError or SessionError on bad settings."""
+    trading open). `journal`: where the exchange's events go (a server keeps none: `NullSink`). Raises
+    ValueError or SessionError on bad settings."""
 
     def __init__(self, session: Session, rules: ExchangeRules, hours: TradingHours, accounts: Accounts,
-                 seed: int | None = None, speed: float = 1.0, start_ns: int | None = None) -> None:
+                 seed: int | None = None, speed: float = 1.0, start_ns: int | None = None,
+                 journal: EventSink | None = None) -> None:
         self.session = session
         self.hours = hours
         self.clock = SessionClock(session.open_ns if start_ns is None else start_ns, speed)
-        self.simulation = Simulation(session, self.clock, accounts=accounts, seed=seed, rules=rules, hours=hours)
+        self.simulation = Simulation(session, self.clock, accounts=accounts, seed=seed, rules=rules, hours=hours,
+                                     journal=journal)
         self.service = self.simulation.service
         self.data = self.simulation.data
 
@@ -32,7 +35,8 @@ class LiveSession:
             await drive_market(self.simulation.market_step, clock)
             while clock() < session.end_ns:
                 await asyncio.sleep(min(clock.wall_seconds_until(session.end_ns), 0.5))
-            self.simulation.settle(clock())
+            if self.simulation.exchange.settlement is None:  # a journal may hold the settlement already
+                self.simulation.settle(clock())
             values = ", ".join(f"{symbol} {value:.2f}" for symbol, value in session.settlement_values.items())
             say(f"cmi-sim: the session has ended and settled: {values}")
         except Exception as error:  # the server keeps serving; say why the market stopped

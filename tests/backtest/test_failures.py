@@ -42,9 +42,39 @@ def test_the_parent_kills_a_child_past_its_wall_limit(run_bot) -> None:
 
 
 def test_a_zero_latency_retry_storm_still_advances_virtual_time(run_bot) -> None:
-    result = run_bot("retry_storm.py", duration_s=0.2, latency_ms=0, same_instant_budget=50)
+    result = run_bot("retry_storm.py", duration_s=0.2, latency_ms=0, same_instant_budget=50, storm_failures=10**9)
     assert result["status"] == "ok" and result["reached_end"], result
     # 50 requests per instant, then a forced 1 ms sleep: 0.2 s = 200 instants of 50 requests
     assert result["transport"]["budget_sleeps"] == 200
     assert result.stdout == "retries 10001 until 1772280000.2\n"
     assert result["bot"] == {"outcome": "exit", "exit_code": 2, "t_ns": 1772280000200000000}
+
+
+def test_a_retry_storm_is_stopped_with_a_message_naming_the_loop(run_bot) -> None:
+    result = run_bot("retry_storm.py", duration_s=3600)
+    assert result["status"] == "storm", result
+    storm = result["storm"]
+    assert storm["where"].endswith("retry_storm.py:11 in <module>")
+    assert storm["failures"] == 400 and storm["successes"] == 0
+    assert "retries without backing off" in result["note"]
+    assert result["partial"] is True
+    assert result["virtual_elapsed_s"] < 10  # stopped within the first window, not an hour later
+    assert any("request storm" in line for line in result["last_lines"]["stderr"])
+
+
+def test_bot_output_is_capped_keeping_head_and_tail(run_bot) -> None:
+    from cmi_sim.backtest import RunConfig, run_in_child
+    from pathlib import Path
+    import tempfile
+
+    work = Path(tempfile.mkdtemp())
+    bot = work / "chatty.py"
+    bot.write_text("for i in range(100000):\n    print('line', i)\n")
+    config = RunConfig(bot=str(bot), world="tests.backtest.toy_world:make_world",
+                       result_path=str(work / "r.json"), sys_path=(str(Path(__file__).resolve().parents[2]),))
+    result = run_in_child(config, workdir=work / "run", output_cap_bytes=20_000, wall_limit_s=60)
+    text = Path(result["stdout_path"]).read_text()
+    assert text.startswith("line 0\n") and text.endswith("line 99999\n")
+    assert "[cmi-sim] output capped:" in text
+    assert len(text) < 20_200
+    assert result["output"]["stdout_bytes"] == sum(len(f"line {i}\n") for i in range(100000))

@@ -131,3 +131,10 @@ def test_identity_url_answers_the_usual_api_urls() -> None:
     for url in ("http://exchange.test", "HTTP://x.test/", "http://x.test/a/../b", "http://x.test/a//b",
                 "http://x.test/a?", "http://x.test/%41", "http://u:p@x.test/", "http://x.test:080/"):
         assert identity_url(url, None) is None
+
+
+def test_the_fast_path_is_used_only_with_the_tested_requests_versions() -> None:
+    from cmi_sim.backtest.fastpath import supports
+
+    assert supports("2.34.2") and supports("2.34.0")
+    assert not supports("2.32.3") and not supports("2.35.0") and not supports("3.0") and not supports("dev")

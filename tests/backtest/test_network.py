@@ -63,15 +63,16 @@ def test_unknown_hosts_and_direct_network_use_fail_loudly_and_are_reported(run_b
     assert result["status"] == "ok", result.stderr
     assert result.lines() == [
         "requests: network is disabled: no route for https://api.open-meteo.com/v1/forecast?latitude=51.5",
-        "urlopen: real network access is disabled in a backtest: "
-        "http://environment.data.gov.uk/flood-monitoring/id/stations",
+        "urlopen: network is disabled: no route for http://environment.data.gov.uk/flood-monitoring/id/stations",
         "socket: real network access is disabled in a backtest: example.com:80",
         "getaddrinfo: real network access is disabled in a backtest: example.com:443",
         "exchange still works: 200",
     ]
-    assert [r["url"] for r in result["refused"]] == ["https://api.open-meteo.com/v1/forecast?latitude=51.5"]
+    assert [r["url"] for r in result["refused"]] == [
+        "https://api.open-meteo.com/v1/forecast?latitude=51.5",
+        "http://environment.data.gov.uk/flood-monitoring/id/stations",
+    ]
     assert [b["kind"] for b in result["blocked"]] == [
-        "urllib.request",
         "socket.create_connection",
         "socket.getaddrinfo",
     ]

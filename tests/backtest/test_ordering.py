@@ -97,9 +97,18 @@ def test_counters_track_progress() -> None:
     assert (loop.n_callbacks, loop.n_timer_fires, loop.progress) == (1, 1, 2)
 
 
-def test_real_io_is_refused() -> None:
+def test_real_io_is_refused_when_waited_on_and_quiet_fds_never_fire() -> None:
+    loop = VirtualLoop()
+    watcher = loop.io(3, 1)  # gevent sockets create their watchers up front: that is allowed
     with pytest.raises(NoRealIO, match="real I/O"):
-        VirtualLoop().io(3, 1)
+        watcher.start(lambda: None)
+    loop.quiet_fds.add(4)
+    quiet = loop.io(4, 1)
+    fired = []
+    quiet.start(fired.append, "ready")
+    loop.timer(1).start(lambda: None)
+    loop.run()
+    assert fired == [] and loop.now_ns == 1_000_000_000
 
 
 def test_errors_in_callbacks_go_to_the_error_handler_and_the_loop_goes_on() -> None:

@@ -35,7 +35,7 @@ def _handler(world: ToyWorld) -> type[http.server.BaseHTTPRequestHandler]:
             reply = world.route(self.command, "http://exchange.test" + self.path, self.headers, body)
             assert isinstance(reply, Reply)
             self.send_response(reply.status)
-            for key, value in reply.headers.items():
+            for key, value in reply.headers:
                 self.send_header(key, value)
             self.send_header("Content-Length", str(len(reply.body)))
             self.end_headers()

@@ -105,7 +105,7 @@ class ToyWorld:
             raise ConnectionRefused(url)
         path = "/" + "/".join(p for p in parts.path.split("/") if p)
         if path == "/api/product" and method == "GET":
-            return Reply(200, dict(JSON), json.dumps(PRODUCTS).encode())
+            return Reply(200, json.dumps(PRODUCTS).encode(), dict(JSON))
         if path == "/api/echo":
             echo = {
                 "method": method,
@@ -115,16 +115,16 @@ class ToyWorld:
                 "body": None if body is None else body.decode(),
                 "t_ns": self.ctx.now_ns(),
             }
-            return Reply(200, dict(JSON), json.dumps(echo).encode())
+            return Reply(200, json.dumps(echo).encode(), dict(JSON))
         if path == "/api/fail":
-            return Reply(503, dict(JSON), b'{"error": "unavailable"}')
+            return Reply(503, b'{"error": "unavailable"}', dict(JSON))
         if path == "/api/market/stream" and method == "GET":
             sub = Subscription(self.ctx, self, self.close_after)
             self.subs.append(sub)
             self.n_subscribed += 1
             self.last_event_ids.append(headers.get("last-event-id"))
             return StreamReply(200, {"Content-Type": "text/event-stream; charset=utf-8"}, sub)
-        return Reply(404, dict(JSON), b'{"error": "not found"}')
+        return Reply(404, b'{"error": "not found"}', dict(JSON))
 
     def on_end(self) -> None:
         for sub in list(self.subs):

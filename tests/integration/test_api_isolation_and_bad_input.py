@@ -109,7 +109,8 @@ def test_bad_paths_and_queries_are_4xx_with_message(live, path, status):
 
 def test_login_with_bad_body_is_400(live):
     for body in (b"", b"{", b'{"username": 5, "password": "x"}', b'{"username": "x"}', b"null"):
-        reply = requests.post(f"{live.url}/api/user/authenticate", data=body, timeout=5)
+        reply = requests.post(f"{live.url}/api/user/authenticate", data=body, timeout=5,
+                              headers={"Content-Type": "application/json"})
         assert reply.status_code == 400, body
         assert reply.json()["message"]
 

@@ -40,6 +40,9 @@ STEPS = [
 ]
 
 
+JSON = {"Content-Type": "application/json"}
+
+
 def test_live_server_and_direct_dispatch_answer_byte_identically():
     direct, served = service(), service()
     server = ExchangeServer(create_app(served))
@@ -48,17 +51,17 @@ def test_live_server_and_direct_dispatch_answer_byte_identically():
         tokens = {}
         for user in ("s", "b"):
             body = wire.dumps({"username": user, "password": "pw"})
-            expected = direct.handle("POST", "/api/user/authenticate", {}, {}, body)
-            got = requests.post(f"{url}/api/user/authenticate", data=body, timeout=5)
+            expected = direct.handle("POST", "/api/user/authenticate", {}, JSON, body)
+            got = requests.post(f"{url}/api/user/authenticate", data=body, headers=JSON, timeout=5)
             assert got.headers["Authorization"] == dict(expected.headers)["Authorization"]  # same seeded tokens
             tokens[user] = got.headers["Authorization"]
         for method, target, user, body in STEPS:
             raw = wire.dumps(body) if body is not None else b""
             path, _, query = target.partition("?")
             params = dict(pair.split("=") for pair in query.split("&")) if query else {}
-            expected = direct.handle(method, path, params, {"Authorization": tokens[user]}, raw)
-            got = requests.request(method, url + target, data=raw, headers={"Authorization": tokens[user]},
-                                   timeout=5)
+            headers = {"Authorization": tokens[user], **JSON}
+            expected = direct.handle(method, path, params, headers, raw)
+            got = requests.request(method, url + target, data=raw, headers=headers, timeout=5)
             assert (got.status_code, got.content) == (expected.status, expected.body), target
             assert got.headers["content-type"] == "application/json; charset=utf-8"
     finally:

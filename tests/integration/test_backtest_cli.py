@@ -191,7 +191,8 @@ def test_legacy_sseclient_0_0_27_reads_the_simulated_stream(tmp_path, clean_env)
     done, run = backtest(str(tmp_path / "legacy_bot.py"), "--until", "10m", out=tmp_path / "run", env=clean_env)
     assert done.returncode == 0, done.stderr
     lines = (tmp_path / "run" / "bot.stdout").read_text().splitlines()
-    assert lines[0] == f"module {tmp_path / 'sseclient.py'}"  # the legacy library, from the bot's folder
+    # the legacy library, from (the scratch copy of) the bot's folder
+    assert lines[0] == f"module {tmp_path / 'run' / 'scratch' / tmp_path.name / 'sseclient.py'}"
     products = [line.split()[1] for line in lines[1:]]
     assert len(products) == 40
     assert products[:8] == ["TIDE_SPOT", "TIDE_SWING", "WX_SPOT", "WX_SUM", "LHR_COUNT", "LHR_INDEX", "LON_ETF",

@@ -71,7 +71,7 @@ while True:
 
 
 def cli(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "cmi_sim", "backtest", *args, "--no-progress"], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "cmi_sim", "backtest", "--no-progress", *args], capture_output=True,
                           text=True, timeout=300, env=env, cwd=cwd)
 
 
@@ -110,6 +110,16 @@ def test_broken_bots_fail_with_exit_3_and_the_summary_names_the_error(tmp_path, 
         assert "the worker broke" in error["traceback"]
 
 
+def test_the_bot_gets_its_environment_and_arguments(tmp_path, clean_env):
+    bot = write(tmp_path, "env_bot.py", "import os, sys\nprint(os.environ['WIDTH'], sys.argv[1:], flush=True)\n")
+    done = cli(str(bot), "--session", "synthetic", "--until", "5m", "--env", "WIDTH=3", "--out", str(tmp_path / "run"),
+               "--", "--fast", "x", cwd=tmp_path, env=clean_env)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "run" / "bot.stdout").read_text() == "3 ['--fast', 'x']\n"
+    spec = json.loads((tmp_path / "run" / "spec.json").read_text())
+    assert spec["participants"][0]["env"] == {"WIDTH": "3"} and spec["participants"][0]["args"] == ["--fast", "x"]
+
+
 def test_a_bot_still_running_at_the_close_completes_without_a_keyboardinterrupt_traceback(tmp_path, clean_env):
     bot = write(tmp_path, "calm.py", RUNS_TO_THE_CLOSE)
     done = cli(str(bot), "--session", "synthetic", "--until", "10m", "--out", str(tmp_path / "run"), cwd=tmp_path,
@@ -139,6 +149,8 @@ def test_configuration_errors_are_refused_before_the_run_with_exit_1_naming_the_
         (["--rate-limit", "enforce", "--position-limit", "0"], "position_limit"),
         (["--events", "none", "--until", "99h"], "--until"),
         (["--expect", str(tmp_path / "no-baseline.json")], "--expect"),
+        (["--save-baseline", str(tmp_path)], "--save-baseline"),
+        (["--tolerance", "lots"], "--tolerance"),
     ]
     for args, message in cases:
         done = cli(str(bot), *args, "--out", str(tmp_path / "run"), cwd=tmp_path, env=clean_env)
@@ -180,6 +192,18 @@ def test_events_modes_change_the_log_but_not_the_figures(tmp_path, clean_env):
                                                              "Settled"}
     for key in ("pnl", "total_pnl", "fills", "positions", "max_drawdown", "sharpe", "rejections"):
         assert summaries["full"][key] == summaries["compact"][key] == summaries["none"][key], key
+
+
+def test_the_exchanges_mark_rule_values_positions_before_settlement(tmp_path):
+    from cmi_sim import backtest
+
+    bot = ROOT / "bots" / "quoter.py"
+    last = backtest(str(bot), until="10m", events="none", out=tmp_path / "last", rules={"mark": "last"})
+    mid = backtest(str(bot), until="10m", events="none", out=tmp_path / "mid", rules={"mark": "mid"})
+    assert last.ok and mid.ok and last.id != mid.id
+    assert last.summary["positions"] == mid.summary["positions"]  # the same trading
+    assert last.total_pnl != mid.total_pnl  # valued at another price
+    assert mid.equity["equity"].iloc[-1] == pytest.approx(mid.total_pnl)
 
 
 def test_the_python_api_returns_a_typed_result_with_dataframes(tmp_path, monkeypatch):

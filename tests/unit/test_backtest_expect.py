@@ -59,3 +59,13 @@ def test_baselines_load_from_a_saved_file_a_run_json_a_run_directory_or_a_bare_s
     assert load_baseline(tmp_path / "bare.json").spec is None
     with pytest.raises(BaselineError):
         load_baseline(tmp_path / "missing.json")
+
+
+def test_a_baseline_without_settings_still_says_when_the_run_differs():
+    class Spec:
+        id = "bbbb"
+
+    baseline = Baseline(dict(SUMMARY, run_id="aaaa"), None, "b")
+    assert compare(baseline, SUMMARY, ("total_pnl",), spec=Spec()).settings == (
+        "run id aaaa -> bbbb (the baseline kept no settings to compare)",)
+    assert compare(Baseline(dict(SUMMARY, run_id="bbbb"), None, "b"), SUMMARY, ("total_pnl",), spec=Spec()).settings == ()

@@ -39,6 +39,10 @@ def test_every_kind_of_failure_is_named_with_its_count():
     assert kinds({"status": "child_died", "child_exit_code": -9}) == [("child_died", 1)]
     assert kinds({"status": "ok", "bot": {"exit_code": 0}, "world_errors": [{"exception": "E"}]}) == [
         ("simulator_error", 1)]
+    assert kinds({"status": "ok", "bot": {"exit_code": 0}, "world": {"record_errors": ["me: positions differ"]}}) == [
+        ("simulator_error", 1)]
+    assert kinds({"status": "ok", "bot": {"exit_code": 0}, "world": {"error": "Traceback\nKeyError: x"}}) == [
+        ("simulator_error", 1)]
     assert run_status(run_errors({"status": "wall_limit"})) == FAILED
 
 

@@ -101,6 +101,10 @@ def test_the_spec_round_trips_through_json_and_builds_the_childs_config(copied, 
     ({"rules": {"position_limt": 5}}, "position_limt"),
     ({"entry": "not a call"}, "--entry"),
     ({"session": "atlantis"}, "atlantis"),
+    ({"python": "/no/such/python"}, "python"),
+    ({"cwd": "/no/such/folder"}, "cwd"),
+    ({"latency_ms": -1}, "--latency-ms"),
+    ({"watchdog_s": 0}, "--watchdog"),
 ])
 def test_bad_settings_are_refused_by_name_before_any_run(copied, settings, message):
     bot, _ = copied

@@ -37,27 +37,27 @@ def route(method: str, url: str, headers: Mapping[str, str], body: bytes | None)
         }
         status = int(query.get("status", "200"))
         ctype = query.get("ctype", JSON).replace("%2F", "/").replace("+", " ")
-        return Reply(status, {"Content-Type": ctype, "X-Echo": "1"}, json.dumps(echo, ensure_ascii=False).encode())
+        return Reply(status, json.dumps(echo, ensure_ascii=False).encode(), {"Content-Type": ctype, "X-Echo": "1"})
     if path.startswith("/status/"):
         status = int(path.rsplit("/", 1)[1])
-        return Reply(status, {"Content-Type": JSON}, json.dumps({"error": f"status {status}", "é": "ü"}).encode())
+        return Reply(status, json.dumps({"error": f"status {status}", "é": "ü"}).encode(), {"Content-Type": JSON})
     if path == "/text":
-        return Reply(200, {"Content-Type": "text/plain; charset=utf-8"}, "héllo wörld ✓\nline 2\r\nline 3".encode())
+        return Reply(200, "héllo wörld ✓\nline 2\r\nline 3".encode(), {"Content-Type": "text/plain; charset=utf-8"})
     if path == "/text-latin":
-        return Reply(200, {"Content-Type": "text/plain"}, "café ☕".encode())
+        return Reply(200, "café ☕".encode(), {"Content-Type": "text/plain"})
     if path == "/bytes":
-        return Reply(200, {"Content-Type": "application/octet-stream"}, bytes(range(256)))
+        return Reply(200, bytes(range(256)), {"Content-Type": "application/octet-stream"})
     if path == "/html":
-        return Reply(200, {"Content-Type": "text/html"}, b"<html><body>hi</body></html>")
+        return Reply(200, b"<html><body>hi</body></html>", {"Content-Type": "text/html"})
     if path == "/empty":
-        return Reply(204, {}, b"")
+        return Reply(204, b"", {})
     if path == "/links":
-        return Reply(200, {"Content-Type": JSON, "Link": '<http://exchange.test/echo?page=2>; rel="next"'}, b"[1, 2]")
+        return Reply(200, b"[1, 2]", {"Content-Type": JSON, "Link": '<http://exchange.test/echo?page=2>; rel="next"'})
     if path == "/redirect":
-        return Reply(302, {"Location": "/echo?from=redirect", "Content-Type": JSON}, b"{}")
+        return Reply(302, b"{}", {"Location": "/echo?from=redirect", "Content-Type": JSON})
     if path == "/redirect307":
-        return Reply(307, {"Location": "http://exchange.test/echo?from=307"}, b"")
-    return Reply(404, {"Content-Type": JSON}, b'{"error": "not found"}')
+        return Reply(307, b"", {"Location": "http://exchange.test/echo?from=307"})
+    return Reply(404, b'{"error": "not found"}', {"Content-Type": JSON})
 
 
 def make_world(ctx: Any) -> World:

@@ -1,8 +1,9 @@
-"""Waits on a real socket: no virtual time can satisfy it."""
+"""Waits on a real socket (one end of a socket pair): no virtual time can satisfy it.
+
+(A listening socket is different: binding succeeds and accept waits in virtual time; see
+tests/backtest/test_local_sockets.py.)"""
 
 import socket
 
-server = socket.socket()
-server.bind(("127.0.0.1", 0))
-server.listen()
-server.accept()
+left, right = socket.socketpair()
+left.recv(1)
