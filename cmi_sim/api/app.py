@@ -31,6 +31,7 @@ from cmi_sim.api.service import (
     TradePages,
     error_reply,
 )
+from cmi_sim.dashboard import mount_dashboard
 
 KEEPALIVE_SECONDS = 10.0  # clients time out after 30 s of silence; the contract asks for at most 15
 SEND_TIMEOUT_SECONDS = 10.0  # a stream write that cannot go out this long: the reader stalled, drop it
@@ -296,6 +297,8 @@ def create_app(service: ExchangeService) -> FastAPI:
                                    swagger_js_url="/docs-static/swagger-ui-bundle.js",
                                    swagger_css_url="/docs-static/swagger-ui.css",
                                    swagger_favicon_url="/docs-static/favicon-32x32.png")
+
+    mount_dashboard(app, service)  # `/` and /dashboard/: before the catch-all below
 
     @app.api_route("/{rest_of_path:path}", methods=["GET", "POST", "PUT", "DELETE", "PATCH"],
                    include_in_schema=False)

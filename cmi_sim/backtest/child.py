@@ -25,10 +25,12 @@ def main(argv: list[str]) -> None:
 
     config = RunConfig.load(argv[1])
     try:
+        from cmi_sim.backtest.log_times import time_bot_output
         from cmi_sim.backtest.runtime import VirtualRuntime
 
         runtime = VirtualRuntime(config)
         runtime.setup()
+        time_bot_output(runtime.clock.now_ns, Path(config.result_path).parent)  # bot.log-times
         runtime.build_world()
         runtime.run()
     except BaseException:  # noqa: BLE001 - report set-up failures in the result file

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from cmi_sim.backtest.config import RunConfig
+from cmi_sim.backtest.html_report import write_html_report
 from cmi_sim.backtest.scratch import ScratchTooBig, scratch_copy
 from cmi_sim.backtest.outcome import run_errors, run_status
 from cmi_sim.backtest.parent import run_in_child
@@ -155,6 +156,7 @@ def run(spec: RunSpec, *, out: str | Path | None = None,
     write_tables(run_dir, tables)
     record_path.unlink(missing_ok=True)  # its content is in the parquet files now
     (run_dir / "run.json").write_text(json.dumps(record, indent=1, default=repr))
+    write_html_report(run_dir)  # report.html, from the files just written
     return from_record(record, run_dir)
 
 

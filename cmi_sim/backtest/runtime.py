@@ -68,7 +68,7 @@ EXIT_BOT_ERROR = 1
 EXIT_RUNTIME_ERROR = 2
 EXIT_WATCHDOG = 3
 _NS = 1_000_000_000
-_SWEEP_SKIP = ("gevent", "time_machine", "_time_machine", "cmi_sim.backtest", "greenlet")
+_SWEEP_SKIP = ("gevent", "time_machine", "_time_machine", "cmi_sim.backtest", "cmi_sim.arena", "greenlet")
 
 
 @dataclass
@@ -116,6 +116,8 @@ class WorldContext:
 
 class VirtualRuntime:
     """Set-up, run and result of one backtest in this (child) process."""
+
+    loop_class: type[VirtualLoop] = VirtualLoop  #: a subclass may gate the loop (the arena's lock-step)
 
     def __init__(self, config: RunConfig) -> None:
         self.config = config
@@ -210,7 +212,7 @@ class VirtualRuntime:
     def _loop_class(self) -> type[VirtualLoop]:
         """The VirtualLoop, or the subclass the config names (configured before the hub exists)."""
         if not self.config.loop:
-            return VirtualLoop
+            return self.loop_class
         module_name, _, class_name = self.config.loop.partition(":")
         loop_class = getattr(importlib.import_module(module_name), class_name)
         if not issubclass(loop_class, VirtualLoop):

@@ -29,7 +29,7 @@ app = typer.Typer(help=HELP, no_args_is_help=True, add_completion=False, rich_ma
                   context_settings={"max_content_width": 110})
 
 # Command modules, registered if present: later commands join this list.
-COMMAND_MODULES = ("serve", "sessions", "backtest", "record", "run", "hash_password", "sweep")
+COMMAND_MODULES = ("serve", "sessions", "backtest", "record", "run", "hash_password", "sweep", "report", "arena")
 
 
 def _version(value: bool) -> None:

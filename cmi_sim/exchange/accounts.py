@@ -155,6 +155,11 @@ class Accounts:
     def __contains__(self, username: str) -> bool:
         return username in self._hashes
 
+    def is_reserved(self, username: str) -> bool:
+        """An account nobody can log into (its stored hash is no password hash): a simulated market's."""
+        stored = self._hashes.get(username)
+        return stored is not None and not stored.startswith(f"{_SCHEME}$")
+
     def usernames(self) -> list[str]:
         return list(self._hashes)
 

@@ -1,0 +1,63 @@
+"""Entry point of one bot process of the arena: ``python -m cmi_sim.arena.bot_process CONFIG.json FD``.
+
+The process is a backtest child (the same sandbox: virtual loop, clocks, entropy, network guard,
+watchdog) whose loop is gated by the coordinator (:class:`~cmi_sim.arena.loop.ArenaLoop`) and whose
+world is a proxy of the coordinator's (:mod:`cmi_sim.arena.bot_side`). ``FD`` is this end of the
+socketpair to the coordinator. Exit codes as the backtest child's.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import traceback
+from pathlib import Path
+
+
+def main(argv: list[str]) -> None:
+    if len(argv) != 3:
+        sys.stderr.write("usage: python -m cmi_sim.arena.bot_process CONFIG.json FD\n")
+        os._exit(2)
+    from cmi_sim.backtest.config import RunConfig
+
+    config = RunConfig.load(argv[1])
+    fd = int(argv[2])
+    try:
+        from cmi_sim.arena.bot_side import CoordinatorGone
+        from cmi_sim.arena.loop import ArenaLoop
+        from cmi_sim.backtest.runtime import EXIT_RUNTIME_ERROR, VirtualRuntime
+
+        class ArenaRuntime(VirtualRuntime):
+            loop_class = ArenaLoop
+
+            def setup(self) -> None:
+                super().setup()
+                from cmi_sim.arena.bot_side import BotChannel
+
+                self.channel = BotChannel(fd, self)
+                self.loop.gate = self._gate
+
+            def _gate(self, next_due: int | None) -> None:
+                try:
+                    self.channel.gate(next_due)
+                except CoordinatorGone:
+                    self.finish(EXIT_RUNTIME_ERROR, note="the coordinator closed the channel")
+
+        runtime = ArenaRuntime(config)
+        runtime.setup()
+        runtime.build_world()
+        runtime.run()
+    except BaseException:  # noqa: BLE001 - report set-up failures in the result file
+        text = traceback.format_exc()
+        sys.stderr.write(text)
+        Path(config.result_path).write_text(
+            json.dumps({"status": "runtime_error", "exit_code": 2, "traceback": text}, indent=1)
+        )
+        sys.stderr.flush()
+        sys.stdout.flush()
+        os._exit(2)
+
+
+if __name__ == "__main__":
+    main(sys.argv)

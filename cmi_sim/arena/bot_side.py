@@ -1,0 +1,244 @@
+"""The bot process's end of the arena: its world is a proxy of the coordinator's.
+
+The runtime's transport runs with zero latency here; :meth:`RemoteWorld.route` applies the latency
+itself so that the coordinator learns of a request half a latency before it must answer it (the
+lookahead that lets the bots run in parallel):
+
+1. at the send time ``s`` the request joins the outbox with its arrival time ``s + latency/2``, and
+   the loop's limit drops to that arrival (the reply and that instant's frames come from the
+   coordinator);
+2. the requesting greenlet sleeps until the arrival (an ordinary timer, as in a backtest), takes
+   the reply the coordinator delivered meanwhile, and sleeps the other half.
+
+Stream frames arrive as world-priority timers at their virtual times, into a local queue per stream;
+:class:`RemoteStream` reads it exactly as the backtest's ``SubscriptionStream`` reads a subscription
+(keep-alive comment every 10 s of silence, read timeouts in virtual time).
+"""
+
+from __future__ import annotations
+
+import select
+from collections import deque
+from typing import Any
+
+from cmi_sim.arena.protocol import REFUSED, STREAM, decode_grant, encode_report, read_message, request_item, \
+    write_message
+from cmi_sim.backtest.clocks import REAL
+from cmi_sim.backtest.router import ConnectionRefused, Reply, StreamReply, World
+from cmi_sim.backtest.vloop import PRIORITY_DEFAULT, PRIORITY_WORLD
+
+__all__ = ["BotChannel", "RemoteStream", "RemoteWorld", "make_world"]
+
+KEEPALIVE = b": ping\n\n"  # = cmi_sim.api.wire.KEEPALIVE (a test pins it), without loading the API here
+KEEPALIVE_NS = 10_000_000_000  # as the live server: a comment every 10 s on an idle stream
+MAX_BACKLOG = 20_000  # chunks a reader may leave unread before its stream is dropped (as the server does)
+_TICK_S = 0.5  # while waiting for the coordinator, the watchdog is told the process is not stuck
+
+
+class CoordinatorGone(Exception):
+    """The coordinator closed the channel: the run is over for this bot."""
+
+
+class LocalQueue:
+    """The frames of one stream that reached this process, and the waker of its reader."""
+
+    __slots__ = ("chunks", "closed", "waker")
+
+    def __init__(self) -> None:
+        self.chunks: deque[bytes] = deque()
+        self.closed = False
+        self.waker: Any = None
+
+    def push(self, chunk: bytes) -> None:
+        if self.closed:
+            return
+        if not chunk or len(self.chunks) >= MAX_BACKLOG:
+            self.closed = True
+        else:
+            self.chunks.append(chunk)
+        if self.waker is not None:
+            self.waker()
+
+
+class BotChannel:
+    """Reports to the coordinator and applies its grants (called by the loop's gate)."""
+
+    def __init__(self, fd: int, runtime: Any) -> None:
+        self.fd = fd
+        self.runtime = runtime
+        self.outbox: list[list] = []
+        self.closed: list[int] = []
+        self.replies: dict[int, tuple] = {}
+        self.abandoned: set[int] = set()
+        self.queues: dict[int, LocalQueue] = {}
+        self.n_grants = 0
+        self.wait_s = 0.0  # real seconds spent waiting for the coordinator
+        self._seq = 0
+        self._select = _original_select()
+
+    def next_seq(self) -> int:
+        self._seq += 1
+        return self._seq
+
+    def queue(self, stream_id: int) -> LocalQueue:
+        queue = self.queues.get(stream_id)
+        if queue is None:
+            queue = self.queues[stream_id] = LocalQueue()
+        return queue
+
+    def gate(self, next_due_rel: int | None) -> None:
+        runtime = self.runtime
+        loop = runtime.loop
+        base = runtime.start_ns
+        report = encode_report(base + loop.now_ns, None if next_due_rel is None else base + next_due_rel,
+                               self.outbox, self.closed)
+        self.outbox, self.closed = [], []
+        write_message(self.fd, report)
+        waited = REAL.perf_counter()
+        payload = self._wait()
+        self.wait_s += REAL.perf_counter() - waited
+        if payload is None:
+            raise CoordinatorGone()
+        horizon, frames, replies = decode_grant(payload)
+        self.n_grants += 1
+        for seq, kind, status, headers, body in replies:
+            if seq in self.abandoned:  # its requester was interrupted while waiting
+                self.abandoned.discard(seq)
+                if kind == STREAM:
+                    self.closed.append(body)
+                continue
+            self.replies[seq] = (kind, status, headers, body)
+        now = loop.now_ns
+        for t_ns, stream_id, chunk in frames:
+            timer = loop.timer_ns(t_ns - base - now, priority=PRIORITY_WORLD)
+            timer.start(self._deliver, stream_id, chunk)
+        loop.limit_ns = horizon - base
+
+    def _deliver(self, stream_id: int, chunk: bytes) -> None:
+        self.queue(stream_id).push(chunk)
+
+    def _wait(self) -> bytes | None:
+        loop = self.runtime.loop
+        while True:
+            ready, _, _ = self._select([self.fd], [], [], _TICK_S)
+            if ready:
+                return read_message(self.fd)
+            loop.n_gate_ticks += 1
+
+
+def _original_select() -> Any:
+    try:
+        from gevent import monkey
+
+        return monkey.get_original("select", "select")
+    except ImportError:  # pragma: no cover - gevent is always there in a bot process
+        return select.select
+
+
+class RemoteStream:
+    """The bot's side of one SSE response (a ``ByteStream``)."""
+
+    def __init__(self, channel: BotChannel, stream_id: int, ctx: Any) -> None:
+        self._channel = channel
+        self._id = stream_id
+        self._queue = channel.queue(stream_id)
+        self._ctx = ctx
+        self._event = ctx.event()
+        self._last_sent = ctx.now_ns()
+        self._alarm: Any = None
+        self._closed = False
+        self._queue.waker = self._event.set
+
+    def read(self, timeout_s: float | None) -> bytes | None:
+        queue, event, now_ns = self._queue, self._event, self._ctx.now_ns
+        now = now_ns()
+        deadline = None if timeout_s is None else now + round(timeout_s * 1e9)
+        while True:
+            chunks = queue.chunks
+            if chunks:
+                chunk = chunks.popleft() if len(chunks) == 1 else b"".join(chunks)
+                chunks.clear()
+                self._last_sent = now
+                return chunk
+            if queue.closed:
+                return b""
+            ping_at = self._last_sent + KEEPALIVE_NS
+            if now >= ping_at:
+                self._last_sent = now
+                return KEEPALIVE
+            if deadline is not None and now >= deadline:
+                return None
+            self._ring_by(ping_at if deadline is None else min(ping_at, deadline))
+            event.clear()
+            event.wait()
+            now = now_ns()
+
+    def _ring_by(self, t_ns: int) -> None:
+        alarm = self._alarm
+        if alarm is not None and alarm.active:
+            if alarm.due_ns <= t_ns:
+                return
+            alarm.stop()
+        self._alarm = self._ctx.call_at(t_ns, self._event.set)
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self._alarm is not None:
+            self._alarm.stop()
+        self._queue.closed = True
+        self._queue.waker = None
+        self._channel.queues.pop(self._id, None)
+        self._channel.closed.append(self._id)
+
+
+class RemoteWorld:
+    """The router of a bot process: every request goes to the coordinator."""
+
+    def __init__(self, ctx: Any) -> None:
+        self.ctx = ctx
+        runtime = ctx.runtime
+        self.channel: BotChannel = runtime.channel
+        self.loop = runtime.loop
+        self.base = runtime.start_ns
+        latency_ns = int(ctx.config["latency_ns"])
+        self.half_ns = latency_ns // 2
+        self.rest_ns = latency_ns - self.half_ns
+        self.n_requests = 0
+
+    def route(self, method: str, url: str, headers: Any, body: bytes | None) -> Reply | StreamReply:
+        ctx, channel = self.ctx, self.channel
+        self.n_requests += 1
+        arrival = ctx.now_ns() + self.half_ns
+        seq = channel.next_seq()
+        channel.outbox.append(request_item(arrival, seq, method, url, headers, body))
+        if arrival - self.base < self.loop.limit_ns:
+            self.loop.limit_ns = arrival - self.base
+        try:
+            ctx.sleep_until(arrival, PRIORITY_DEFAULT)
+        except BaseException:
+            if seq in channel.replies:
+                kind, _status, _headers, payload = channel.replies.pop(seq)
+                if kind == STREAM:
+                    channel.closed.append(payload)
+            else:
+                channel.abandoned.add(seq)
+            raise
+        kind, status, reply_headers, payload = channel.replies.pop(seq)
+        if kind == REFUSED:
+            raise ConnectionRefused(url)
+        if self.rest_ns:
+            ctx.sleep_until(ctx.now_ns() + self.rest_ns, PRIORITY_DEFAULT)
+        if kind == STREAM:
+            return StreamReply(status, reply_headers, RemoteStream(channel, payload, ctx))
+        return Reply(status, payload, reply_headers)
+
+    def result(self) -> dict[str, Any]:
+        return {"requests_sent": self.n_requests, "grants": self.channel.n_grants,
+                "wait_s": round(self.channel.wait_s, 3)}
+
+
+def make_world(ctx: Any) -> World:
+    world = RemoteWorld(ctx)
+    return World(router=world.route, background=[], on_end=None, result=world.result)
