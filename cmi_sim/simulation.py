@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from cmi_sim.api.service import ExchangeService
 from cmi_sim.exchange import Accounts, EventSink, Exchange, ExchangeRules, TradingHours
 from cmi_sim.market import MarketParams, SyntheticMarket
+from cmi_sim.market.as_of import WorldAsOf
 from cmi_sim.products import cmi_products
 from cmi_sim.sessions import Session, SessionError
 from cmi_sim.world import WorldDataService
@@ -82,8 +83,9 @@ class Simulation:
         except ValueError as error:
             raise SessionError(f"{session.name}: {error}") from None
         market_seed = f"{self.seed}/{session.market.get('seed', 0)}"
-        return SyntheticMarket(self.exchange, session.settlement_values, hours.open_ns, hours.close_ns,
-                               session.end_ns, market_seed, params)
+        data = WorldAsOf(session.world, session.tide_publication_lag_ns)
+        return SyntheticMarket(self.exchange, data, session.start_ns, session.end_ns, hours.open_ns,
+                               hours.close_ns, market_seed, params)
 
     def market_step(self, now_ns: int) -> int | None:
         """Let the market act at `now_ns`; the next time it wants to act, or None (no market, or it is

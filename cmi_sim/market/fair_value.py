@@ -1,66 +1,87 @@
-"""The market's fair value of one product: a seeded Brownian bridge from a prior to the settlement value.
+"""The market's fair values: what the data published so far says each product will settle at.
 
-The path is drawn once, on a fixed one-minute grid from trading open to settlement, so the fair value at a
-moment depends only on the seed and that moment, never on when or how often anyone asks. Between grid
-points it is interpolated in integer ticks. A bridge's spread around its straight line is largest at
-mid-session and shrinks to nothing at settlement, which is the "uncertain early, known at the end" shape
-of the real products as tide, weather and flight data arrive.
+At each point of a one-minute grid from the open, the three estimators (tide, weather, flights) read the
+session's data as of that moment (cmi_sim.market.as_of) and the products follow from them by their
+settlement formulas: LON_ETF is exactly its basket (TIDE_SPOT + WX_SPOT + LHR_COUNT, in ticks), LON_FLY is
+the expected payoff of its options under the ETF's uncertainty, not the payoff at the point estimate.
+Between grid points the value holds (the information of the last grid point at or before the moment),
+so values move in steps as data is published and never use anything from after the moment.
+
+Everything is computed once, when the market is built: `at` is a list look-up.
 """
 
 from __future__ import annotations
 
 import math
-import random
 
-from cmi_sim.market.randomness import normal
+from cmi_sim.market.as_of import AsOfData
+from cmi_sim.market.flight_estimate import FlightEstimator
+from cmi_sim.market.gaussian import expected_fly
+from cmi_sim.market.tide_estimate import TideEstimator
+from cmi_sim.market.weather_estimate import WeatherEstimator
 
 GRID_NS = 60 * 1_000_000_000
-
-
-def prior_ticks(starting_price: int, settlement_ticks: int, prior_error_bps: int, rng: random.Random) -> int:
-    """Where the fair value starts: the session's starting price (set near the first live prices) when it is
-    a plausible guess, otherwise the settlement value blurred by `prior_error_bps`."""
-    target = max(settlement_ticks, 1)
-    if target / 4 <= starting_price <= target * 4:
-        return starting_price
-    return max(1, round(target * (1 + normal(rng) * prior_error_bps / 10_000)))
+BASKET = ("TIDE_SPOT", "WX_SPOT", "LHR_COUNT")
 
 
 class FairValuePath:
-    """Fair value in ticks over [start_ns, end_ns]; exactly `settlement_ticks` from `end_ns` on."""
+    """One product's fair value (ticks, >= 1) and its uncertainty (ticks) on the grid from `start_ns`."""
 
-    def __init__(self, start_ns: int, end_ns: int, prior: int, settlement_ticks: int, volatility_bps: int,
-                 rng: random.Random) -> None:
-        if end_ns <= start_ns:
-            raise ValueError("the fair value's window must not be empty")
+    def __init__(self, start_ns: int, ticks: list[int], sigmas: list[float]) -> None:
         self.start_ns = start_ns
-        self.end_ns = end_ns
-        self.settlement = settlement_ticks
-        steps = -(-(end_ns - start_ns) // GRID_NS)
-        # Scale so that the bridge's standard deviation at mid-session is volatility_bps of the settlement.
-        sigma = 2 * volatility_bps / 10_000 * max(abs(settlement_ticks), 1) / math.sqrt(steps)
-        x = float(prior)
-        points = [prior]
-        for k in range(steps):
-            left = steps - k  # steps still to go, including this one
-            x += (settlement_ticks - x) / left + sigma * math.sqrt((left - 1) / left) * normal(rng)
-            points.append(max(1, round(x)))
-        points[-1] = max(1, settlement_ticks)
-        self._points = points
+        self._ticks = ticks
+        self._sigmas = sigmas
+        self._last = len(ticks) - 1
+
+    def _index(self, ts: int) -> int:
+        if ts <= self.start_ns:
+            return 0
+        return min(self._last, (ts - self.start_ns) // GRID_NS)
 
     def at(self, ts: int) -> int:
-        """The fair value in ticks at `ts` (always >= 1). O(1)."""
-        if ts <= self.start_ns:
-            return self._points[0]
-        if ts >= self.end_ns:
-            return self._points[-1]
-        index, into = divmod(ts - self.start_ns, GRID_NS)
-        a = self._points[index]
-        b = self._points[index + 1]
-        return a + (b - a) * into // GRID_NS
+        """The fair value in ticks as of `ts`. O(1)."""
+        return self._ticks[self._index(ts)]
 
-    def uncertainty(self, ts: int) -> float:
-        """The share of the window still to come, (end - t) / (end - start): 1 at the start, 0 at the end."""
-        if ts >= self.end_ns:
-            return 0.0
-        return min(1.0, (self.end_ns - ts) / (self.end_ns - self.start_ns))
+    def sigma(self, ts: int) -> float:
+        """The standard deviation of the settlement around `at(ts)`, in ticks: shrinks as the window fills."""
+        return self._sigmas[self._index(ts)]
+
+
+def estimate_all(data: AsOfData, start_ns: int, end_ns: int, now_ns: int,
+                 tide: TideEstimator | None = None, weather: WeatherEstimator | None = None,
+                 flights: FlightEstimator | None = None) -> dict[str, tuple[float, float]]:
+    """(mean, sigma) in price units of every product as of `now_ns` (the ETF and FLY derived)."""
+    tide = tide or TideEstimator(data, start_ns, end_ns)
+    weather = weather or WeatherEstimator(data, start_ns, end_ns)
+    flights = flights or FlightEstimator(data, start_ns, end_ns)
+    out: dict[str, tuple[float, float]] = {}
+    out["TIDE_SPOT"], out["TIDE_SWING"] = tide.at(now_ns)
+    out["WX_SPOT"], out["WX_SUM"] = weather.at(now_ns)
+    out["LHR_COUNT"], out["LHR_INDEX"] = flights.at(now_ns)
+    mean = sum(out[p][0] for p in BASKET)
+    sigma = math.sqrt(sum(out[p][1] ** 2 for p in BASKET))
+    out["LON_ETF"] = (mean, sigma)
+    out["LON_FLY"] = (expected_fly(mean, sigma), 2 * sigma)  # |slope| <= 2 bounds its spread
+    return out
+
+
+def information_fair_values(data: AsOfData, tick_sizes: dict[str, int], start_ns: int, end_ns: int,
+                            open_ns: int, close_ns: int) -> dict[str, FairValuePath]:
+    """Fair value paths of every product over [open_ns, close_ns], from the data as published."""
+    tide = TideEstimator(data, start_ns, end_ns)
+    weather = WeatherEstimator(data, start_ns, end_ns)
+    flights = FlightEstimator(data, start_ns, end_ns)
+    steps = max(0, -(-(close_ns - open_ns) // GRID_NS))
+    ticks: dict[str, list[int]] = {p: [] for p in tick_sizes}
+    sigmas: dict[str, list[float]] = {p: [] for p in tick_sizes}
+    for k in range(steps + 1):
+        estimates = estimate_all(data, start_ns, end_ns, open_ns + k * GRID_NS, tide, weather, flights)
+        for product, (mean, sigma) in estimates.items():
+            if product in ticks and product != "LON_ETF":
+                ticks[product].append(max(1, round(mean / tick_sizes[product])))
+                sigmas[product].append(sigma / tick_sizes[product])
+        if "LON_ETF" in ticks:  # exactly the basket's fair value, whatever the rounding of each part
+            basket = sum(ticks[p][-1] * tick_sizes[p] for p in BASKET)
+            ticks["LON_ETF"].append(max(1, round(basket / tick_sizes["LON_ETF"])))
+            sigmas["LON_ETF"].append(estimates["LON_ETF"][1] / tick_sizes["LON_ETF"])
+    return {p: FairValuePath(open_ns, ticks[p], sigmas[p]) for p in tick_sizes}

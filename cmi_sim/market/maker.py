@@ -1,6 +1,14 @@
 """Market makers: a ladder of a few levels each side around their own view of the fair value, woken
 every few seconds and kept up to date by cancel and replace.
 
+Makers disagree, as people do. Each sees the data-driven fair value late (its own lag), looks again only
+now and then (its own refresh interval, holding its view in between), adds its own opinion (a share of
+the estimate's uncertainty, so opinions narrow as the day fills in) and learns from its fills: a lifted
+ask nudges its view up by a half spread, a hit bid down, until its next look halves that lesson. So a
+data release moves the book in steps, maker by maker, and a faster or better model earns from the slow.
+LON_ETF's makers price off the basket they see in the books (TIDE_SPOT + WX_SPOT + LHR_COUNT mids) when
+those books are sane, which keeps the ETF on its basket up to their reaction time.
+
 A maker moves its centre when its view has moved by more than a quarter of its spread, and the centre
 sits on the grid of the ladder's level gap, so a move slides the ladder by whole levels: the orders still
 at a wanted price stay where they are (keeping their place in the queue), only the levels that fell off
@@ -12,10 +20,13 @@ centre leans against inventory, which keeps the maker well inside the position l
 from __future__ import annotations
 
 from cmi_sim.engine import BUY, SELL
-from cmi_sim.market.context import MarketContext
+from cmi_sim.market.context import SECOND_NS, MarketContext
+from cmi_sim.market.fair_value import BASKET
 from cmi_sim.market.randomness import agent_rng, normal
 
 MS_NS = 1_000_000
+ETF = "LON_ETF"
+SANE_SPREAD_PERMILLE = 10  # a basket book wider than 1% of its mid is no guide to the ETF
 
 
 class MarketMaker:
@@ -24,10 +35,23 @@ class MarketMaker:
         self.context = context
         self.product = product
         self.path = context.fair[product]
-        self.rng = agent_rng(seed, self.name)
+        self.rng = rng = agent_rng(seed, self.name)
         params = context.params
-        self.spread_bps = self.rng.randint(params.spread_bps_min, params.spread_bps_max)
-        self.bias_bps = 0.0  # this maker's private opinion of the fair value, changed now and then
+        low, high = params.half_spread_ticks.get(product, (1, 3))
+        self.spread_range = (low, high)
+        self.half_spread = rng.randint(low, high)  # redrawn with its opinion
+        self.lag_ns = rng.randint(params.view_lag_min_s, params.view_lag_max_s) * SECOND_NS
+        self.refresh_min_ms = params.view_refresh_min_s * 1000
+        self.refresh_span_ms = (params.view_refresh_max_s - params.view_refresh_min_s) * 1000 + 1
+        self.noise = rng.randint(0, params.view_noise_permille) / 1000  # its opinion's scale, in sigmas
+        self.opinion = normal(rng)  # this maker's private opinion, changed now and then
+        self.lesson_percent = params.fill_lesson_percent
+        self.basket_weight = params.etf_basket_weight_percent / 100 if product == ETF else 0.0
+        self.seen = 0  # the fair value at its last look, in ticks
+        self.leaning = 0.0  # its opinion at its last look, in ticks
+        self.flow = 0  # what its fills since taught it, in ticks
+        self.basket: float | None = None  # LON_ETF: the basket's mids at its last look (None: not sane)
+        self.next_look_ns = 0
         self.depth = self._draw_depth()  # levels wanted per side, redrawn when the opinion changes
         self.anchor: int | None = None  # the centre the ladders are built around: a multiple of the gap
         self.half = 0  # the half spread when the anchor was set: the ladders' grid is fixed by it
@@ -36,17 +60,58 @@ class MarketMaker:
         self.wait_min_ms = params.requote_min_s * 1000
         self.wait_span_ms = (params.requote_max_s - params.requote_min_s) * 1000 + 1
 
+    def view(self, now_ns: int) -> int:
+        """This maker's fair value now, in ticks: the data as it last looked, its opinion, its lessons."""
+        rng = self.rng
+        if now_ns >= self.next_look_ns:
+            seen_at = now_ns - self.lag_ns
+            self.seen = self.path.at(seen_at)
+            self.leaning = self.opinion * self.noise * self.path.sigma(seen_at)
+            self.flow = int(self.flow / 2)  # half the lesson is forgotten at each look (towards zero)
+            self.next_look_ns = now_ns + (self.refresh_min_ms + int(rng.random() * self.refresh_span_ms)) * MS_NS
+            if self.basket_weight:  # and the ETF's makers read the basket's books afresh then too
+                self.basket = self._basket_mid()
+        elif self.basket_weight:  # in between, they follow the basket only when it moved by a spread
+            basket = self._basket_mid()
+            if basket is not None and (self.basket is None or abs(basket - self.basket) > 2 * self.half_spread):
+                self.basket = basket
+        own = self.seen + round(self.leaning) + self.flow
+        if self.basket is not None:
+            return round(self.basket_weight * self.basket + (1 - self.basket_weight) * own)
+        return own
+
+    def _basket_mid(self) -> float | None:
+        engine = self.context.exchange.engine
+        total = 0.0
+        for product in BASKET:
+            bid, ask = engine.best_prices(product)
+            if bid is None or ask is None or (ask - bid) * 1000 > SANE_SPREAD_PERMILLE * (ask + bid) / 2:
+                return None
+            total += (bid + ask) / 2
+        return total
+
+    def _learn_from_fills(self) -> None:
+        """A level of its ladder gone from the book was filled: the other side wanted it more."""
+        live = self.context.resting
+        for side, quotes in self.quotes.items():
+            taken = sum(1 for order_id in quotes.values() if order_id not in live)
+            # A bid hit (BUY) teaches it lower, an ask lifted higher.
+            self.flow -= side * taken * self.half_spread * self.lesson_percent // 100
+
     def act(self, now_ns: int) -> int:
         context, rng = self.context, self.rng
         if rng.random() < 0.02:
-            self.bias_bps = normal(rng) * self.spread_bps / 2
+            self.opinion = normal(rng)
             self.depth = self._draw_depth()
+            self.half_spread = rng.randint(*self.spread_range)
             self.ladders = None
-        fair = self.path.at(now_ns)
-        half = fair * self.spread_bps // 10_000 or 1
+            self.next_look_ns = now_ns  # a new opinion comes with a fresh look at the data
+        self._learn_from_fills()
+        fair = self.view(now_ns)
+        half = self.half_spread
         position = context.exchange.ledger.position(self.name, self.product)
-        # Lean against inventory: a full position shifts the centre by two half spreads.
-        centre = fair + round(fair * self.bias_bps / 10_000) - position * 2 * half // context.limit
+        # Lean against inventory: a full position shifts the centre by four half spreads.
+        centre = fair - position * 4 * half // context.limit
         anchor = self.anchor
         if anchor is None or half != self.half or abs(centre - anchor) > (half // 4 or 1):
             gap = half // 2 or 1

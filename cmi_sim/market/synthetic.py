@@ -9,11 +9,11 @@ time, `serve` from the event loop in (scaled) wall time.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from cmi_sim.exchange import Exchange
+from cmi_sim.market.arbitrageur import Arbitrageur
+from cmi_sim.market.as_of import AsOfData
 from cmi_sim.market.context import SECOND_NS, Agent, MarketContext
-from cmi_sim.market.fair_value import FairValuePath, prior_ticks
+from cmi_sim.market.fair_value import BASKET, information_fair_values
 from cmi_sim.market.far_off import FarOffQuoter
 from cmi_sim.market.fat_finger import FatFinger
 from cmi_sim.market.maker import MarketMaker
@@ -24,32 +24,30 @@ from cmi_sim.market.schedule import Schedule
 
 
 class SyntheticMarket:
-    """Makers (two per product by default), noise takers, a far-off quoter and a fat finger.
+    """Makers (two per product by default), noise takers, an ETF arbitrageur, a far-off quoter and a
+    fat finger.
 
-    `open_ns`/`close_ns`: when the agents trade; `end_ns`: when the fair values reach `settlement`
-    (values in price units, as the session computes them).
+    `data`: the session's data as published (the fair values are estimated from it, never from the
+    settlement values); `start_ns`/`end_ns`: the settlement window; `open_ns`/`close_ns`: when the agents
+    trade.
     """
 
-    def __init__(self, exchange: Exchange, settlement: Mapping[str, float], open_ns: int, close_ns: int,
-                 end_ns: int, seed: str, params: MarketParams | None = None) -> None:
+    def __init__(self, exchange: Exchange, data: AsOfData, start_ns: int, end_ns: int, open_ns: int,
+                 close_ns: int, seed: str, params: MarketParams | None = None) -> None:
         self.exchange = exchange
         self.params = params = params or MarketParams()
         self.open_ns = open_ns
         self.close_ns = close_ns
         symbols = tuple(exchange.products)
-        fair_rng = agent_rng(seed, "fair-value")
-        fair: dict[str, FairValuePath] = {}
-        for symbol in symbols:  # in product order, from one generator: adding an agent leaves paths alone
-            product = exchange.products[symbol]
-            target = round(settlement[symbol] / product.tick_size)
-            prior = prior_ticks(product.starting_price, target, params.prior_error_bps, fair_rng)
-            fair[symbol] = FairValuePath(open_ns, max(end_ns, open_ns + 1), prior, target,
-                                         params.fair_volatility_bps, fair_rng)
+        ticks = {symbol: exchange.products[symbol].tick_size for symbol in symbols}
+        fair = information_fair_values(data, ticks, start_ns, end_ns, open_ns, close_ns)
         self.context = MarketContext(exchange, fair, params, symbols)
         agents: list[Agent] = []
         for symbol in symbols:
             agents.extend(MarketMaker(self.context, symbol, i + 1, seed) for i in range(params.makers_per_product))
         agents.extend(NoiseTrader(self.context, i + 1, seed) for i in range(params.noise_traders))
+        if "LON_ETF" in symbols and all(p in symbols for p in BASKET):
+            agents.extend(Arbitrageur(self.context, i + 1, seed) for i in range(params.arbitrageurs))
         agents.append(FarOffQuoter(self.context, seed))
         agents.append(FatFinger(self.context, seed))
         self.agents = agents

@@ -19,6 +19,7 @@ from cmi_sim.world.times import HOUR_NS, STEP_NS, floor_to
 
 ISSUE_EVERY_NS = HOUR_NS
 MAX_LEAD_STEPS = 16 * 24 * 4  # 16 days of 15-minute steps
+ERROR_CORRELATION_NS = 6 * HOUR_NS  # the AR(1) error path's correlation time over lead
 
 # variable: (sigma_max, tau hours, lower bound, upper bound)
 _ERROR: dict[str, tuple[float, float, float, float]] = {
@@ -41,7 +42,7 @@ def issue_time(now_ns: int) -> int:
 def _error_path(seed: int, issue_ns: int, variable: str) -> np.ndarray:
     """Unit-variance smooth noise over lead steps 0..MAX_LEAD_STEPS, times the lead-dependent sigma."""
     rng = Generator(PCG64([_VARIABLE_INDEX[variable], issue_ns & 0xFFFFFFFFFFFFFFFF, seed & 0xFFFFFFFFFFFFFFFF]))
-    rho = float(np.exp(-STEP_NS / (6 * HOUR_NS)))
+    rho = float(np.exp(-STEP_NS / ERROR_CORRELATION_NS))
     shocks = rng.standard_normal(MAX_LEAD_STEPS + 1) * np.sqrt(1 - rho**2)
     z = np.empty(MAX_LEAD_STEPS + 1)
     z[0] = rng.standard_normal()
@@ -52,6 +53,13 @@ def _error_path(seed: int, issue_ns: int, variable: str) -> np.ndarray:
     out = sigma_max * (1 - np.exp(-lead_hours / tau)) * z
     out.flags.writeable = False
     return out
+
+
+def error_sigma(variable: str, lead_ns: int) -> float:
+    """The standard deviation of the forecast error at `lead_ns` after the issue (a model, public so that
+    estimators can weigh a forecast without seeing its error)."""
+    sigma_max, tau, _, _ = _ERROR[variable]
+    return sigma_max * (1 - float(np.exp(-max(0, lead_ns) / HOUR_NS / tau)))
 
 
 def value_as_of(weather: WeatherSeries, variable: str, target_ns: int, now_ns: int, seed: int) -> float | None:

@@ -24,13 +24,18 @@ class SteerableFair:
     def at(self, ts: int) -> int:
         return self.value
 
+    def sigma(self, ts: int) -> float:
+        return 0.0
+
 
 def make_maker(seed: str = "t", fair: int = 10_000, limit: int = 100,
                **params: int) -> tuple[MarketMaker, Exchange, SteerableFair]:
     exchange = Exchange([Product(SYMBOL, starting_price=fair)], ExchangeRules(position_limit=limit))
     path = SteerableFair(fair)
-    # A 100 bps half spread at 10,000: half 100 ticks, levels 50 apart.
-    settings = MarketParams(spread_bps_min=100, spread_bps_max=100, **params)
+    # A half spread of 100 ticks, levels 50 apart; the maker sees the fair value at once on every wake
+    # and fills teach it nothing (unless a test says otherwise), so only the test moves its view.
+    defaults = {"view_lag_max_s": 0, "view_refresh_min_s": 0, "view_refresh_max_s": 0, "fill_lesson_percent": 0}
+    settings = MarketParams(half_spread_ticks={SYMBOL: [100, 100]}, **(defaults | params))
     context = MarketContext(exchange, {SYMBOL: path}, settings, (SYMBOL,))  # type: ignore[dict-item]
     return MarketMaker(context, SYMBOL, 1, seed), exchange, path
 
@@ -73,10 +78,10 @@ def test_a_move_of_one_level_cancels_and_places_only_the_ends_of_the_ladder(seed
     maker, exchange, path = make_maker(seed, levels_max=3)
     act(maker, exchange, SECOND_NS)
     before = {side: resting(exchange, side) for side in (BUY, SELL)}
-    depth, bias = dict(maker.depth), maker.bias_bps
+    depth, opinion = dict(maker.depth), maker.opinion
     path.value += 50  # one level up
     events = act(maker, exchange, 2 * SECOND_NS)
-    assert (maker.depth, maker.bias_bps) == (depth, bias), "this seed changed its opinion: pick another"
+    assert (maker.depth, maker.opinion) == (depth, opinion), "this seed changed its opinion: pick another"
     after = {side: resting(exchange, side) for side in (BUY, SELL)}
     for side in (BUY, SELL):
         assert sorted(after[side]) == sorted(ladder(maker, side))
@@ -118,3 +123,81 @@ def test_a_big_move_replaces_the_whole_ladder_and_stays_inside_the_limit():
         assert sorted(after) == sorted(ladder(maker, side))
         assert not before[side] & set(after.values())
         assert sum(exchange.order(maker.name, i).remaining for i in after.values()) <= exchange.rules.position_limit
+
+
+class StepFair:
+    """A fair value that steps from `before` to `after` at `step_ns`, with an uncertainty of `sigma`."""
+
+    def __init__(self, before: int, after: int, step_ns: int, sigma: float = 0.0) -> None:
+        self.before, self.after, self.step_ns, self.sig = before, after, step_ns, sigma
+
+    def at(self, ts: int) -> int:
+        return self.after if ts >= self.step_ns else self.before
+
+    def sigma(self, ts: int) -> float:
+        return self.sig
+
+
+def maker_on(path, product: str = SYMBOL, products: tuple[str, ...] = (SYMBOL,), seed: str = "v",
+             **params: int) -> tuple[MarketMaker, Exchange]:
+    exchange = Exchange([Product(p, starting_price=1000) for p in products], ExchangeRules(position_limit=100))
+    settings = MarketParams(**params)
+    fair = {p: path if p == product else StepFair(1000, 1000, 0) for p in products}
+    context = MarketContext(exchange, fair, settings, products)  # type: ignore[arg-type]
+    return MarketMaker(context, product, 1, seed), exchange
+
+
+def test_a_lagged_maker_sees_a_release_only_after_its_lag():
+    path = StepFair(1000, 1100, step_ns=100 * SECOND_NS)
+    maker, _ = maker_on(path, view_lag_min_s=30, view_lag_max_s=30, view_refresh_min_s=0, view_refresh_max_s=0,
+                        view_noise_permille=0)
+    assert maker.view(110 * SECOND_NS) == 1000  # the data came out 10 s ago: not seen yet
+    assert maker.view(131 * SECOND_NS) == 1100
+
+
+def test_a_maker_holds_its_view_between_looks():
+    path = StepFair(1000, 1100, step_ns=50 * SECOND_NS)
+    maker, _ = maker_on(path, view_lag_max_s=0, view_refresh_min_s=100, view_refresh_max_s=100,
+                        view_noise_permille=0)
+    assert maker.view(10 * SECOND_NS) == 1000
+    assert maker.view(60 * SECOND_NS) == 1000  # released, but it looks again only at 110 s
+    assert maker.view(110 * SECOND_NS) == 1100
+
+
+def test_opinions_scale_with_the_uncertainty_and_vanish_with_it():
+    views = {}
+    for sigma in (0.0, 400.0):
+        path = StepFair(1000, 1000, 0, sigma=sigma)
+        spread = set()
+        for seed in "abcdefgh":
+            maker, _ = maker_on(path, seed=seed, view_lag_max_s=0, view_noise_permille=100)
+            spread.add(maker.view(SECOND_NS))
+        views[sigma] = spread
+    assert views[0.0] == {1000}
+    assert len(views[400.0]) > 4 and max(abs(v - 1000) for v in views[400.0]) <= 6 * 40
+
+
+def test_a_lifted_ask_teaches_the_maker_higher():
+    path = StepFair(10_000, 10_000, 0)
+    maker, exchange = maker_on(path, view_lag_max_s=0, view_refresh_min_s=1000, view_refresh_max_s=1000,
+                               view_noise_permille=0, half_spread_ticks={SYMBOL: [10, 10]}, levels_max=1)
+    maker.act(SECOND_NS)
+    before = maker.view(SECOND_NS)
+    best_ask = min(resting(exchange, SELL))
+    volume = exchange.engine.books[SYMBOL].asks.levels[best_ask].volume
+    exchange.place(SECOND_NS + 1, "taker", SYMBOL, BUY, best_ask, volume)
+    maker.act(2 * SECOND_NS)
+    # A half spread higher, or half that if a new opinion made it look at the data again at once.
+    assert maker.view(2 * SECOND_NS) - before in (10, 5)
+    assert min(resting(exchange, SELL)) > best_ask
+
+
+def test_etf_makers_price_off_the_basket_books():
+    products = ("TIDE_SPOT", "WX_SPOT", "LHR_COUNT", "LON_ETF")
+    path = StepFair(9000, 9000, 0)  # the ETF's own estimate, far from the books' basket
+    maker, exchange = maker_on(path, product="LON_ETF", products=products, view_lag_max_s=0,
+                               view_noise_permille=0, etf_basket_weight_percent=100)
+    for product, mid in (("TIDE_SPOT", 3000), ("WX_SPOT", 4600), ("LHR_COUNT", 1200)):
+        exchange.place(0, "other", product, BUY, mid - 1, 1)
+        exchange.place(0, "other", product, SELL, mid + 1, 1)
+    assert maker.view(SECOND_NS) == 8800
