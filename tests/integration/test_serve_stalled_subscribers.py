@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 
 import requests
 from serve_process import ServeProcess
@@ -26,6 +27,7 @@ def _trade(url: str, name: str, stop: threading.Event, counts: list[int]) -> Non
     """Deep books: resting orders at many prices on both sides, placed and cancelled in turn."""
     session = requests.Session()
     session.headers["Authorization"] = _login(url, name)
+    resting: dict[str, deque[str]] = {}
     i = 0
     while not stop.is_set():
         symbol = CMI_SYMBOLS[i % len(CMI_SYMBOLS)]
@@ -34,8 +36,12 @@ def _trade(url: str, name: str, stop: threading.Event, counts: list[int]) -> Non
         reply = session.post(f"{url}/api/order", json={"product": symbol, "price": price, "side": side,
                                                        "volume": 1}, timeout=10)
         assert reply.status_code == 200, reply.text
-        if i % 3 == 0:
-            session.delete(f"{url}/api/order/{reply.json()['id']}", timeout=10)
+        # The oldest order of a product goes once 50 rest: the resting volume stays inside the position
+        # limit, which counts resting orders, and the books stay deep.
+        kept = resting.setdefault(symbol, deque())
+        kept.append(reply.json()["id"])
+        if len(kept) > 50:
+            session.delete(f"{url}/api/order/{kept.popleft()}", timeout=10)
         counts.append(1)
         i += 1
 
