@@ -55,16 +55,10 @@ class ArenaLoop(VirtualLoop):
             return
         self._break = False
         while not self._break and not self._destroyed:
-            self.n_iterations += 1
-            self._drain_callbacks()
-            if self._break or self._destroyed:
+            if not self._run_ready():
                 break
-            if self._idles:
-                for idle in list(self._idles):
-                    if idle.active and idle.callback is not None:
-                        self._invoke(idle, idle.callback, idle.args)
-                if self._callbacks:
-                    continue
+            if self._callbacks:  # idle watchers queued more
+                continue
             due = self.next_live_due()
             if due is None or due >= self.limit_ns:
                 self.gate(due)  # blocks on the coordinator; schedules deliveries, moves the limit

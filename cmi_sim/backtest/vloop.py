@@ -322,6 +322,20 @@ class VirtualLoop:
         return None
 
     # -- running -----------------------------------------------------------------------------
+    def _run_ready(self) -> bool:
+        """One pass over what can run now: the callbacks (those queued meanwhile included), then the idle
+        watchers. False once the loop is to stop (``break_`` or ``destroy``). Every run loop (this one,
+        the arena's gated one, the paced one of `cmi-sim run`) takes its turns through here."""
+        self.n_iterations += 1
+        self._drain_callbacks()
+        if self._break or self._destroyed:
+            return False
+        if self._idles:
+            for idle in list(self._idles):
+                if idle.active and idle.callback is not None:
+                    self._invoke(idle, idle.callback, idle.args)
+        return True
+
     def run(self, nowait: bool = False, once: bool = False) -> None:
         """Run until nothing can happen any more (or ``break_``; one pass with ``once``/``nowait``).
 
@@ -329,16 +343,10 @@ class VirtualLoop:
         """
         self._break = False
         while not self._break and not self._destroyed:
-            self.n_iterations += 1
-            self._drain_callbacks()
-            if self._break or self._destroyed:
+            if not self._run_ready():
                 break
-            if self._idles:
-                for idle in list(self._idles):
-                    if idle.active and idle.callback is not None:
-                        self._invoke(idle, idle.callback, idle.args)
-                if self._callbacks:
-                    continue
+            if self._callbacks:  # idle watchers queued more
+                continue
             if self._n_ref_timers <= 0 and not self._callbacks and not self._has_ref_idle():
                 return  # nothing ref'd can ever happen: gevent raises LoopExit
             timer = self._pop_timer()

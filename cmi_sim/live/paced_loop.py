@@ -83,16 +83,10 @@ class PacedLoop(VirtualLoop):
     def run(self, nowait: bool = False, once: bool = False) -> None:
         self._break = False
         while not self._break and not self._destroyed:
-            self.n_iterations += 1
-            self._drain_callbacks()
-            if self._break or self._destroyed:
+            if not self._run_ready():
                 break
-            if self._idles:
-                for idle in list(self._idles):
-                    if idle.active and idle.callback is not None:
-                        self._invoke(idle, idle.callback, idle.args)
-                if self._callbacks:
-                    continue
+            if self._callbacks:  # idle watchers queued more
+                continue
             if self._n_ref_timers <= 0 and not self._callbacks and not self._has_ref_idle() and self.pending_io <= 0:
                 return  # nothing can ever happen: gevent raises LoopExit
             due = self._next_live_due()
