@@ -192,6 +192,10 @@ def run_sweep(spec: SweepSpec, on_run: OnRun | None = None, on_start: Any = None
     sweep_id = _digest({"bot": bot.digest, "params": [p.__dict__ for p in spec.params], "seeds": spec.seeds,
                         "sessions": [sessions[s].digest for s in spec.sessions], "until": spec.until,
                         "objective": spec.objective, "delivery": spec.delivery.describe(), "cmi_sim": __version__})
+    # pandas is loaded before any run finishes: a Ctrl-C in the middle of its first import (when the first
+    # result is tabled) would leave it half-loaded for the salvage that keeps the finished runs.
+    import pandas  # noqa: F401
+
     search_ids: list[str] = []
     interrupted = True
     try:
