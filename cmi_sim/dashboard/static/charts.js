@@ -148,9 +148,13 @@
         const ys = niceStep(y1 - y0, Math.max(2, Math.floor(ph / 38)));
         g.textAlign = "right"; g.textBaseline = "middle";
         for (let v = Math.ceil(y0 / ys) * ys; v <= y1; v += ys) {
+          const label = o.yFormat(v);
+          // A step finer than the format shows (half ticks of a price) would print a rounded, misplaced label.
+          const shown = Number(String(label).replace(/,/g, ""));
+          if (Number.isFinite(shown) && Math.abs(shown - v) > ys * 1e-3) continue;
           const y = Math.round(Y(v)) + 0.5;
           g.strokeStyle = THEME.grid; g.beginPath(); g.moveTo(L, y); g.lineTo(L + pw, y); g.stroke();
-          g.fillStyle = THEME.axis; g.fillText(o.yFormat(v), L - 6, y);
+          g.fillStyle = THEME.axis; g.fillText(label, L - 6, y);
         }
         const span = w[1] - w[0];
         const want = span / Math.max(2, Math.floor(pw / 90));
