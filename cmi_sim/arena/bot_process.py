@@ -8,11 +8,10 @@ socketpair to the coordinator. Exit codes as the backtest child's.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-import traceback
-from pathlib import Path
+
+from cmi_sim.backtest.child import exit_with_runtime_error
 
 
 def main(argv: list[str]) -> None:
@@ -49,14 +48,7 @@ def main(argv: list[str]) -> None:
         runtime.build_world()
         runtime.run()
     except BaseException:  # noqa: BLE001 - report set-up failures in the result file
-        text = traceback.format_exc()
-        sys.stderr.write(text)
-        Path(config.result_path).write_text(
-            json.dumps({"status": "runtime_error", "exit_code": 2, "traceback": text}, indent=1)
-        )
-        sys.stderr.flush()
-        sys.stdout.flush()
-        os._exit(2)
+        exit_with_runtime_error(config.result_path)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import os
 import sys
 import traceback
 from pathlib import Path
+from typing import NoReturn
 
 
 def main(argv: list[str]) -> None:
@@ -34,14 +35,18 @@ def main(argv: list[str]) -> None:
         runtime.build_world()
         runtime.run()
     except BaseException:  # noqa: BLE001 - report set-up failures in the result file
-        text = traceback.format_exc()
-        sys.stderr.write(text)
-        Path(config.result_path).write_text(
-            json.dumps({"status": "runtime_error", "exit_code": 2, "traceback": text}, indent=1)
-        )
-        sys.stderr.flush()
-        sys.stdout.flush()
-        os._exit(2)
+        exit_with_runtime_error(config.result_path)
+
+
+def exit_with_runtime_error(result_path: str) -> NoReturn:
+    """Write the traceback being handled to stderr and as the result (status runtime_error), and
+    leave at once with exit code 2 (also for the arena's bot processes)."""
+    text = traceback.format_exc()
+    sys.stderr.write(text)
+    Path(result_path).write_text(json.dumps({"status": "runtime_error", "exit_code": 2, "traceback": text}, indent=1))
+    sys.stderr.flush()
+    sys.stdout.flush()
+    os._exit(2)
 
 
 def _die_with_parent() -> None:
