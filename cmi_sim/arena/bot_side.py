@@ -11,7 +11,7 @@ lookahead that lets the bots run in parallel):
    the reply the coordinator delivered meanwhile, and sleeps the other half.
 
 Stream frames arrive as world-priority timers at their virtual times, into a local queue per stream;
-:class:`RemoteStream` reads it exactly as the backtest's ``SubscriptionStream`` reads a subscription
+:class:`RemoteStream` reads it with the backtest's own reader (`VirtualStream`, as `SubscriptionStream` reads a subscription)
 (keep-alive comment every 10 s of silence, read timeouts in virtual time).
 """
 
@@ -25,12 +25,12 @@ from cmi_sim.arena.protocol import REFUSED, STREAM, decode_grant, encode_report,
     write_message
 from cmi_sim.backtest.clocks import REAL
 from cmi_sim.backtest.router import ConnectionRefused, Reply, StreamReply, World
+from cmi_sim.backtest.virtual_stream import VirtualStream
 from cmi_sim.backtest.vloop import PRIORITY_DEFAULT, PRIORITY_WORLD
 
 __all__ = ["BotChannel", "RemoteStream", "RemoteWorld", "make_world"]
 
 KEEPALIVE = b": ping\n\n"  # = cmi_sim.api.wire.KEEPALIVE (a test pins it), without loading the API here
-KEEPALIVE_NS = 10_000_000_000  # as the live server: a comment every 10 s on an idle stream
 MAX_BACKLOG = 20_000  # chunks a reader may leave unread before its stream is dropped (as the server does)
 _TICK_S = 0.5  # while waiting for the coordinator, the watchdog is told the process is not stuck
 
@@ -135,58 +135,33 @@ def _original_select() -> Any:
         return select.select
 
 
-class RemoteStream:
-    """The bot's side of one SSE response (a ``ByteStream``)."""
+class RemoteStream(VirtualStream):
+    """The bot's side of one SSE response (a ``ByteStream``): the frames the coordinator sent."""
 
     def __init__(self, channel: BotChannel, stream_id: int, ctx: Any) -> None:
+        super().__init__(ctx, KEEPALIVE)
         self._channel = channel
         self._id = stream_id
         self._queue = channel.queue(stream_id)
-        self._ctx = ctx
-        self._event = ctx.event()
-        self._last_sent = ctx.now_ns()
-        self._alarm: Any = None
         self._closed = False
         self._queue.waker = self._event.set
 
-    def read(self, timeout_s: float | None) -> bytes | None:
-        queue, event, now_ns = self._queue, self._event, self._ctx.now_ns
-        now = now_ns()
-        deadline = None if timeout_s is None else now + round(timeout_s * 1e9)
-        while True:
-            chunks = queue.chunks
-            if chunks:
-                chunk = chunks.popleft() if len(chunks) == 1 else b"".join(chunks)
-                chunks.clear()
-                self._last_sent = now
-                return chunk
-            if queue.closed:
-                return b""
-            ping_at = self._last_sent + KEEPALIVE_NS
-            if now >= ping_at:
-                self._last_sent = now
-                return KEEPALIVE
-            if deadline is not None and now >= deadline:
-                return None
-            self._ring_by(ping_at if deadline is None else min(ping_at, deadline))
-            event.clear()
-            event.wait()
-            now = now_ns()
+    def _take(self) -> bytes:
+        chunks = self._queue.chunks
+        if not chunks:
+            return b""
+        chunk = chunks.popleft() if len(chunks) == 1 else b"".join(chunks)
+        chunks.clear()
+        return chunk
 
-    def _ring_by(self, t_ns: int) -> None:
-        alarm = self._alarm
-        if alarm is not None and alarm.active:
-            if alarm.due_ns <= t_ns:
-                return
-            alarm.stop()
-        self._alarm = self._ctx.call_at(t_ns, self._event.set)
+    def _source_closed(self) -> bool:
+        return self._queue.closed
 
     def close(self) -> None:
         if self._closed:
             return
         self._closed = True
-        if self._alarm is not None:
-            self._alarm.stop()
+        self._stop_alarm()
         self._queue.closed = True
         self._queue.waker = None
         self._channel.queues.pop(self._id, None)

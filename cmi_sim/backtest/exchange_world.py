@@ -23,68 +23,33 @@ from cmi_sim.api.streams import Subscription
 from cmi_sim.api.wire import KEEPALIVE
 from cmi_sim.backtest.router import ConnectionRefused, Reply, StreamReply, World
 from cmi_sim.backtest.trading_record import check_against_exchange, trading_record
+from cmi_sim.backtest.virtual_stream import VirtualStream
 from cmi_sim.backtest.vloop import PRIORITY_WORLD
 from cmi_sim.backtest.run_sink import RunSink
 from cmi_sim.exchange import ExchangeRules
 from cmi_sim.sessions import load_session
 from cmi_sim.simulation import Simulation
 
-KEEPALIVE_NS = 10_000_000_000  # as the live server: a comment every 10 s on an idle stream
 PROGRESS_EVERY_NS = 600_000_000_000  # the parent's progress bar is fed every 10 virtual minutes
 STREAM_HEADERS = (("Content-Type", "text/event-stream; charset=utf-8"), ("Cache-Control", "no-cache"))
 
 
-class SubscriptionStream:
-    """The server side of one SSE response in virtual time (the `ByteStream` the transport reads).
-
-    A read waits on an event that the subscription sets when frames arrive. For the keep-alive and the
-    read timeout it keeps one alarm timer, moved only when it would ring too late: a busy stream (a
-    frame per book change) then waits without creating a timeout per read.
-    """
+class SubscriptionStream(VirtualStream):
+    """The server side of one SSE response in virtual time (the `ByteStream` the transport reads): the
+    frames of one exchange subscription."""
 
     def __init__(self, service: ExchangeService, subscription: Subscription, ctx: Any) -> None:
+        super().__init__(ctx, KEEPALIVE)
         self._service = service
         self._subscription = subscription
-        self._ctx = ctx
-        self._event = ctx.event()
-        self._last_sent = ctx.now_ns()
-        self._alarm: Any = None  # a virtual timer: active until it rings or is stopped, due at due_ns
+        self._take = subscription.take
         subscription.waker = self._event.set
 
-    def read(self, timeout_s: float | None) -> bytes | None:
-        subscription, event, now_ns = self._subscription, self._event, self._ctx.now_ns
-        now = now_ns()
-        deadline = None if timeout_s is None else now + round(timeout_s * 1e9)
-        while True:
-            chunk = subscription.take()
-            if chunk:
-                self._last_sent = now
-                return chunk
-            if subscription.closed:
-                return b""
-            ping_at = self._last_sent + KEEPALIVE_NS
-            if now >= ping_at:
-                self._last_sent = now
-                return KEEPALIVE
-            if deadline is not None and now >= deadline:
-                return None
-            self._ring_by(ping_at if deadline is None else min(ping_at, deadline))
-            event.clear()
-            event.wait()
-            now = now_ns()
-
-    def _ring_by(self, t_ns: int) -> None:
-        """Make sure the alarm rings no later than `t_ns` (an earlier ring just makes read() look again)."""
-        alarm = self._alarm
-        if alarm is not None and alarm.active:
-            if alarm.due_ns <= t_ns:
-                return
-            alarm.stop()
-        self._alarm = self._ctx.call_at(t_ns, self._event.set)
+    def _source_closed(self) -> bool:
+        return self._subscription.closed
 
     def close(self) -> None:
-        if self._alarm is not None:
-            self._alarm.stop()
+        self._stop_alarm()
         self._service.close_stream(self._subscription)
 
 
