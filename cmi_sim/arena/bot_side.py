@@ -17,11 +17,10 @@ Stream frames arrive as world-priority timers at their virtual times, into a loc
 
 from __future__ import annotations
 
-import select
 from collections import deque
 from typing import Any
 
-from cmi_sim.arena.protocol import REFUSED, STREAM, decode_grant, encode_report, read_message, request_item, \
+from cmi_sim.arena.protocol import REFUSED, STREAM, MessageReader, decode_grant, encode_report, request_item, \
     write_message
 from cmi_sim.backtest.clocks import REAL
 from cmi_sim.backtest.router import ConnectionRefused, Reply, StreamReply, World
@@ -32,7 +31,6 @@ __all__ = ["BotChannel", "RemoteStream", "RemoteWorld", "make_world"]
 
 KEEPALIVE = b": ping\n\n"  # = cmi_sim.api.wire.KEEPALIVE (a test pins it), without loading the API here
 MAX_BACKLOG = 20_000  # chunks a reader may leave unread before its stream is dropped (as the server does)
-_TICK_S = 0.5  # while waiting for the coordinator, the watchdog is told the process is not stuck
 
 
 class CoordinatorGone(Exception):
@@ -65,6 +63,7 @@ class BotChannel:
 
     def __init__(self, fd: int, runtime: Any) -> None:
         self.fd = fd
+        self._reader = MessageReader(fd)
         self.runtime = runtime
         self.outbox: list[list] = []
         self.closed: list[int] = []
@@ -74,7 +73,6 @@ class BotChannel:
         self.n_grants = 0
         self.wait_s = 0.0  # real seconds spent waiting for the coordinator
         self._seq = 0
-        self._select = _original_select()
 
     def next_seq(self) -> int:
         self._seq += 1
@@ -118,21 +116,11 @@ class BotChannel:
         self.queue(stream_id).push(chunk)
 
     def _wait(self) -> bytes | None:
-        loop = self.runtime.loop
-        while True:
-            ready, _, _ = self._select([self.fd], [], [], _TICK_S)
-            if ready:
-                return read_message(self.fd)
-            loop.n_gate_ticks += 1
+        return self._reader.read(self._tick)
 
-
-def _original_select() -> Any:
-    try:
-        from gevent import monkey
-
-        return monkey.get_original("select", "select")
-    except ImportError:  # pragma: no cover - gevent is always there in a bot process
-        return select.select
+    def _tick(self, in_message: bool) -> None:
+        """The receive timeout passed while waiting for the coordinator: not stuck, waiting."""
+        self.runtime.loop.n_gate_ticks += 1
 
 
 class RemoteStream(VirtualStream):
