@@ -70,6 +70,7 @@ class BotChannel:
         self.replies: dict[int, tuple] = {}
         self.abandoned: set[int] = set()
         self.queues: dict[int, LocalQueue] = {}
+        self.gone: set[int] = set()  # streams this process closed
         self.n_grants = 0
         self.wait_s = 0.0  # real seconds spent waiting for the coordinator
         self._seq = 0
@@ -77,6 +78,12 @@ class BotChannel:
     def next_seq(self) -> int:
         self._seq += 1
         return self._seq
+
+    def close_stream(self, stream_id: int) -> None:
+        """The bot's client closed a stream: drop its frames and tell the coordinator in the next report."""
+        self.queues.pop(stream_id, None)
+        self.gone.add(stream_id)
+        self.closed.append(stream_id)
 
     def queue(self, stream_id: int) -> LocalQueue:
         queue = self.queues.get(stream_id)
@@ -103,7 +110,7 @@ class BotChannel:
             if seq in self.abandoned:  # its requester was interrupted while waiting
                 self.abandoned.discard(seq)
                 if kind == STREAM:
-                    self.closed.append(body)
+                    self.close_stream(body)
                 continue
             self.replies[seq] = (kind, status, headers, body)
         now = loop.now_ns
@@ -113,6 +120,8 @@ class BotChannel:
         loop.limit_ns = horizon - base
 
     def _deliver(self, stream_id: int, chunk: bytes) -> None:
+        if stream_id in self.gone:
+            return  # its client closed it; frames sent before the coordinator heard of that
         self.queue(stream_id).push(chunk)
 
     def _wait(self) -> bytes | None:
@@ -152,8 +161,7 @@ class RemoteStream(VirtualStream):
         self._stop_alarm()
         self._queue.closed = True
         self._queue.waker = None
-        self._channel.queues.pop(self._id, None)
-        self._channel.closed.append(self._id)
+        self._channel.close_stream(self._id)
 
 
 class RemoteWorld:
@@ -184,7 +192,7 @@ class RemoteWorld:
             if seq in channel.replies:
                 kind, _status, _headers, payload = channel.replies.pop(seq)
                 if kind == STREAM:
-                    channel.closed.append(payload)
+                    channel.close_stream(payload)
             else:
                 channel.abandoned.add(seq)
             raise
