@@ -250,11 +250,16 @@ class Coordinator:
         bots = self.bots
         at = self._delivery_time(t_ns)
         reach = at + self.half_ns
+        batched = self.cadence_ns != 0  # with a cadence, a stream's frames of one publication are one chunk
         for participant, stream_id, chunk in self.venue.take_frames():
             bot = bots[participant]
             if not bot.alive:
                 continue
-            bot.frames.append((at, stream_id, chunk))
+            frames = bot.frames
+            if batched and chunk and frames and frames[-1][0] == at and frames[-1][1] == stream_id and frames[-1][2]:
+                frames[-1] = (at, stream_id, frames[-1][2] + chunk)
+            else:
+                frames.append((at, stream_id, chunk))
             if reach < bot.bound:
                 bot.bound = reach
 
