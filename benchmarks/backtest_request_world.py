@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any, Mapping
 
-from cmi_sim.backtest.router import ConnectionRefused, Reply, World
+from cmi_sim.sandbox.environment import ConnectionRefused, Reply, Environment
 
 JSON = {"Content-Type": "application/json; charset=utf-8"}
 PRODUCTS = json.dumps(
@@ -37,6 +37,6 @@ class Exchange:
         return Reply(404, dict(JSON), b'{"error": "not found"}')
 
 
-def make_world(ctx: Any) -> World:
+def make_environment(ctx: Any) -> Environment:
     exchange = Exchange()
-    return World(exchange.route, result=lambda: {"orders": exchange.n_orders})
+    return Environment(exchange.route, result=lambda: {"orders": exchange.n_orders})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gevent
 from zope.interface.verify import verifyObject
 
-from cmi_sim.backtest.vloop import VirtualLoop
+from cmi_sim.sandbox.vloop import VirtualLoop
 
 
 def test_gevent_is_the_pinned_version() -> None:
