@@ -9,7 +9,7 @@ Set-up order (it matters; :meth:`VirtualRuntime.setup`):
 4. ``requests`` transport (routes to the world) and the network guard.
 5. Sweep of every loaded module's globals for captured originals (clocks, ``time.sleep``,
    ``os.urandom``).
-6. The world factory builds the router and the background greenlets (:class:`EnvironmentContext`).
+6. The environment factory builds the router and the background greenlets (:class:`EnvironmentContext`).
 7. The watchdog (real OS thread) starts; the bot runs as ``__main__`` in the main greenlet.
 
 ORDERING CONTRACT (what makes a run reproducible; tested in tests/backtest/test_ordering.py):
@@ -29,7 +29,7 @@ ORDERING CONTRACT (what makes a run reproducible; tested in tests/backtest/test_
   the session includes the world's events at exactly the end time but no bot wake-up at it.
 - At t=0 the background greenlets run first (in the order the factory listed them), each until it
   blocks, then the bot's module code.
-- At the end time: ``world.on_end()``, then ``KeyboardInterrupt`` in the bot's main greenlet (as
+- At the end time: ``environment.on_end()``, then ``KeyboardInterrupt`` in the bot's main greenlet (as
   Ctrl-C would), then up to ``grace_s`` virtual seconds for it and its non-daemon threads to
   finish (the interpreter's shutdown rule); then the result is written and the process leaves
   with ``os._exit`` (a normal shutdown would wait on green threads that can no longer run).
@@ -72,7 +72,7 @@ _NS = 1_000_000_000
 
 @dataclass
 class EnvironmentContext:
-    """What a world factory gets: the clock, the schedule and a way to run greenlets."""
+    """What an environment factory gets: the clock, the schedule and a way to run greenlets."""
 
     runtime: VirtualRuntime
     config: dict[str, Any]  #: ``RunConfig.environment_args``
