@@ -25,7 +25,7 @@ class RunConfig:
     argv: tuple[str, ...] = ()  #: sys.argv[1:] for the bot
     seed: int = 0
     latency_ms: float = 1.0  #: virtual latency of each HTTP request (half before, half after); the
-    #: sandbox's own default, small for its tests: user-facing runs pass their own (backtest.spec)
+    #: sandbox's own default, small for its tests: user-facing runs pass a realistic one
     grace_s: float = 10.0  #: virtual time the bot gets to stop after KeyboardInterrupt
     watchdog_s: float = 30.0  #: real seconds without loop progress before the run is abandoned
     busy_wait_reads: int = 10_000  #: clock reads without progress before a forced 1 ms sleep
