@@ -17,11 +17,10 @@ Stream frames arrive as world-priority timers at their virtual times, into a loc
 
 from __future__ import annotations
 
-import select
 from collections import deque
 from typing import Any
 
-from cmi_sim.arena.protocol import REFUSED, STREAM, decode_grant, encode_report, read_message, request_item, \
+from cmi_sim.arena.protocol import REFUSED, STREAM, MessageReader, decode_grant, encode_report, request_item, \
     write_message
 from cmi_sim.sandbox.clocks import REAL
 from cmi_sim.sandbox.environment import ConnectionRefused, Reply, StreamReply, Environment
@@ -32,7 +31,6 @@ __all__ = ["BotChannel", "RemoteStream", "RemoteEnvironment", "make_environment"
 
 KEEPALIVE = b": ping\n\n"  # = cmi_sim.api.wire.KEEPALIVE (a test pins it), without loading the API here
 MAX_BACKLOG = 20_000  # chunks a reader may leave unread before its stream is dropped (as the server does)
-_TICK_S = 0.5  # while waiting for the coordinator, the watchdog is told the process is not stuck
 
 
 class CoordinatorGone(Exception):
@@ -65,20 +63,27 @@ class BotChannel:
 
     def __init__(self, fd: int, runtime: Any) -> None:
         self.fd = fd
+        self._reader = MessageReader(fd)
         self.runtime = runtime
         self.outbox: list[list] = []
         self.closed: list[int] = []
         self.replies: dict[int, tuple] = {}
         self.abandoned: set[int] = set()
         self.queues: dict[int, LocalQueue] = {}
+        self.gone: set[int] = set()  # streams this process closed
         self.n_grants = 0
         self.wait_s = 0.0  # real seconds spent waiting for the coordinator
         self._seq = 0
-        self._select = _original_select()
 
     def next_seq(self) -> int:
         self._seq += 1
         return self._seq
+
+    def close_stream(self, stream_id: int) -> None:
+        """The bot's client closed a stream: drop its frames and tell the coordinator in the next report."""
+        self.queues.pop(stream_id, None)
+        self.gone.add(stream_id)
+        self.closed.append(stream_id)
 
     def queue(self, stream_id: int) -> LocalQueue:
         queue = self.queues.get(stream_id)
@@ -105,7 +110,7 @@ class BotChannel:
             if seq in self.abandoned:  # its requester was interrupted while waiting
                 self.abandoned.discard(seq)
                 if kind == STREAM:
-                    self.closed.append(body)
+                    self.close_stream(body)
                 continue
             self.replies[seq] = (kind, status, headers, body)
         now = loop.now_ns
@@ -115,24 +120,16 @@ class BotChannel:
         loop.limit_ns = horizon - base
 
     def _deliver(self, stream_id: int, chunk: bytes) -> None:
+        if stream_id in self.gone:
+            return  # its client closed it; frames sent before the coordinator heard of that
         self.queue(stream_id).push(chunk)
 
     def _wait(self) -> bytes | None:
-        loop = self.runtime.loop
-        while True:
-            ready, _, _ = self._select([self.fd], [], [], _TICK_S)
-            if ready:
-                return read_message(self.fd)
-            loop.n_gate_ticks += 1
+        return self._reader.read(self._tick)
 
-
-def _original_select() -> Any:
-    try:
-        from gevent import monkey
-
-        return monkey.get_original("select", "select")
-    except ImportError:  # pragma: no cover - gevent is always there in a bot process
-        return select.select
+    def _tick(self, in_message: bool) -> None:
+        """The receive timeout passed while waiting for the coordinator: not stuck, waiting."""
+        self.runtime.loop.n_gate_ticks += 1
 
 
 class RemoteStream(VirtualStream):
@@ -164,8 +161,7 @@ class RemoteStream(VirtualStream):
         self._stop_alarm()
         self._queue.closed = True
         self._queue.waker = None
-        self._channel.queues.pop(self._id, None)
-        self._channel.closed.append(self._id)
+        self._channel.close_stream(self._id)
 
 
 class RemoteEnvironment:
@@ -196,7 +192,7 @@ class RemoteEnvironment:
             if seq in channel.replies:
                 kind, _status, _headers, payload = channel.replies.pop(seq)
                 if kind == STREAM:
-                    channel.closed.append(payload)
+                    channel.close_stream(payload)
             else:
                 channel.abandoned.add(seq)
             raise

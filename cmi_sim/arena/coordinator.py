@@ -36,7 +36,6 @@ import ctypes
 import heapq
 import os
 import resource
-import selectors
 import signal
 import socket
 import subprocess
@@ -45,7 +44,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from cmi_sim.arena.protocol import ProtocolError, decode_report, encode_grant, receive_message, send_message
+from cmi_sim.arena.protocol import MessageReader, ProtocolError, decode_report, encode_grant, set_timeouts, \
+    write_message
 from cmi_sim.arena.venue import Venue
 
 __all__ = ["BotLaunch", "Coordinator", "BotState"]
@@ -57,6 +57,8 @@ try:  # loaded here, not between fork and exec
 except OSError:  # pragma: no cover - every Linux has a libc
     _LIBC = None
 MESSAGE_TIMEOUT_S = 10.0  # real seconds a bot process may take to finish a message it started
+TICK_S = 1.0  # the coordinator's receive timeout: how often it looks at the wall clock while it waits
+BOT_TICK_S = 0.5  # the bot process's receive timeout: it tells its watchdog it is waiting, not stuck
 EXIT_TIMEOUT_S = 5.0  # real seconds a bot process that closed its channel gets to exit
 FLUSH_EVERY_NS = 600_000_000_000
 
@@ -83,6 +85,7 @@ class BotState:
     proc: Any = None
     sock: Any = None
     fd: int = -1
+    reader: Any = None
     alive: bool = True
     bound: int = 0  # S_b: earliest arrival of a request not yet reported
     next_due: int = INF
@@ -97,7 +100,8 @@ class BotState:
 
 class Coordinator:
     def __init__(self, venue: Venue, launches: list[BotLaunch], end_ns: int, latency_ns: int, settle: bool,
-                 wall_limit_s: float = 3600.0, progress: Callable[[int], None] | None = None) -> None:
+                 wall_limit_s: float = 3600.0, progress: Callable[[int], None] | None = None,
+                 cadence_ns: int = 0) -> None:
         if latency_ns < 2:
             raise ValueError("the arena needs a request latency above zero: half of it is the lookahead that "
                              "lets bots run in parallel")
@@ -106,6 +110,7 @@ class Coordinator:
         self.start_ns = venue.session.open_ns
         self.end_ns = end_ns
         self.half_ns = latency_ns // 2
+        self.cadence_ns = cadence_ns  #: 0: stream frames at once; else at multiples of it from the open
         self.settle_at_end = settle
         self.wall_limit_s = wall_limit_s
         self.progress = progress
@@ -116,12 +121,12 @@ class Coordinator:
         self._next_flush = 0
         self.n_messages = 0
         self.wall_limited = False
-        self._selector = selectors.DefaultSelector()
 
     # -- processes -----------------------------------------------------------------------------------
     def start(self) -> None:
         for bot in self.bots:
             ours, theirs = socket.socketpair()
+            set_timeouts(theirs, receive_s=BOT_TICK_S)
             launch = bot.launch
             command = [part.replace("{fd}", str(theirs.fileno())) for part in launch.command]
             limits = (launch.memory_mb, launch.cpu_s, launch.isolate_network)
@@ -130,46 +135,24 @@ class Coordinator:
                                             cwd=launch.cwd, pass_fds=(theirs.fileno(),),
                                             preexec_fn=lambda limits=limits: _apply_limits(*limits))
             theirs.close()
-            ours.settimeout(MESSAGE_TIMEOUT_S)
+            set_timeouts(ours, receive_s=TICK_S, send_s=MESSAGE_TIMEOUT_S)
             bot.sock = ours
             bot.fd = ours.fileno()
+            bot.reader = MessageReader(bot.fd)
             bot.bound = self.start_ns + self.half_ns  # bots start at the open without a grant
             bot.next_due = self.start_ns
-            self._selector.register(bot.fd, selectors.EVENT_READ, bot)
 
     # -- the run -------------------------------------------------------------------------------------
     def run(self) -> None:
         self._deadline = time.monotonic() + self.wall_limit_s
+        self._message_started: float | None = None
         self._collect(list(self.bots))  # each bot runs its start-up and first code, then reports
-        venue = self.venue
-        queue = self.queue
         while True:
             live = [bot for bot in self.bots if bot.alive]
             if not live:
                 break
-            # 1. every safe venue event, in virtual time order
-            while True:
-                bound = min([bot.bound for bot in live])
-                world = self.market_at if self.market_at < self.end_at else self.end_at
-                arrival = queue[0][0] if queue else INF
-                if world <= arrival and world <= bound and world < INF:
-                    self._world_event(world)
-                elif arrival < bound and arrival < INF:
-                    self._requests_at(arrival)
-                else:
-                    break
-            # 2. grants
-            world = self.market_at if self.market_at < self.end_at else self.end_at
-            arrival = queue[0][0] if queue else INF
-            venue_next = world if world < arrival else arrival
-            bounds = sorted((bot.bound, i) for i, bot in enumerate(live))
-            chosen = []
-            for i, bot in enumerate(live):
-                other = bounds[1][0] if bounds[0][1] == i and len(bounds) > 1 else (
-                    bounds[0][0] if bounds[0][1] != i else INF)
-                horizon = venue_next if venue_next < other else other
-                if bot.frames or bot.replies or bot.next_due < horizon:
-                    chosen.append((bot, horizon))
+            self._advance_venue(live)
+            chosen = self._choose(live)
             if not chosen:
                 self._stall(live)
                 break
@@ -177,7 +160,55 @@ class Coordinator:
                 self._grant(bot, horizon)
             self.n_rounds += 1
             self._collect([bot for bot, _ in chosen])
-        venue.close()
+        self.venue.close()
+
+    def _advance_venue(self, live: list[BotState]) -> None:
+        """Every safe venue event, in virtual time order."""
+        queue = self.queue
+        while True:
+            bound = min([bot.bound for bot in live])
+            world = self.market_at if self.market_at < self.end_at else self.end_at
+            arrival = queue[0][0] if queue else INF
+            if world <= arrival and world <= bound and world < INF:
+                self._world_event(world)
+            elif arrival < bound and arrival < INF:
+                self._requests_at(arrival)
+            else:
+                return
+
+    def _choose(self, live: list[BotState]) -> list[tuple[BotState, int]]:
+        """The bots to grant, each with its horizon: the earliest time something could be delivered to it
+        that the coordinator does not know yet (the next venue event, or another bot's next request)."""
+        world = self.market_at if self.market_at < self.end_at else self.end_at
+        arrival = self.queue[0][0] if self.queue else INF
+        deliver_at = self._delivery_time
+        # stream frames of a world event reach the bots at its delivery time; a queued request may bring
+        # its sender a reply at its arrival, so it stays as it is
+        venue_next = min(deliver_at(world), arrival)
+        lowest = second = INF
+        lowest_bot = None
+        for bot in live:
+            if bot.bound < lowest:
+                lowest, second, lowest_bot = bot.bound, lowest, bot
+            elif bot.bound < second:
+                second = bot.bound
+        lowest, second = deliver_at(lowest), deliver_at(second)
+        chosen = []
+        for bot in live:
+            other = second if bot is lowest_bot else lowest
+            horizon = venue_next if venue_next < other else other
+            if bot.replies or (bot.frames and bot.frames[0][0] < horizon) or bot.next_due < horizon:
+                chosen.append((bot, horizon))
+        return chosen
+
+    def _delivery_time(self, t_ns: int) -> int:
+        """When the stream frames of a venue event at `t_ns` reach the bots: at once, or with a
+        publication cadence, at the next multiple of it from the open."""
+        cadence = self.cadence_ns
+        if not cadence or t_ns >= INF:
+            return t_ns
+        offset = t_ns - self.start_ns
+        return self.start_ns + -(-offset // cadence) * cadence
 
     def _world_event(self, t_ns: int) -> None:
         venue = self.venue
@@ -216,19 +247,21 @@ class Coordinator:
             self._route_frames(t_ns)
 
     def _route_frames(self, t_ns: int) -> None:
-        bots, reach = self.bots, t_ns + self.half_ns
+        bots = self.bots
+        at = self._delivery_time(t_ns)
+        reach = at + self.half_ns
         for participant, stream_id, chunk in self.venue.take_frames():
             bot = bots[participant]
             if not bot.alive:
                 continue
-            bot.frames.append((t_ns, stream_id, chunk))
+            bot.frames.append((at, stream_id, chunk))
             if reach < bot.bound:
                 bot.bound = reach
 
     def _grant(self, bot: BotState, horizon: int) -> None:
         try:
-            send_message(bot.sock, encode_grant(horizon, bot.frames, bot.replies))
-        except socket.timeout:
+            write_message(bot.fd, encode_grant(horizon, bot.frames, bot.replies))
+        except BlockingIOError:  # the send timeout: its socket buffer stayed full
             self._leave(bot, "protocol: the bot process stopped reading its grants")
             return
         except OSError:
@@ -238,26 +271,38 @@ class Coordinator:
         self.n_messages += 1
 
     def _collect(self, waiting: list[BotState]) -> None:
-        """Wait for a report (or the end) of every bot in `waiting`; apply them in participant order."""
-        pending = {bot.fd: bot for bot in waiting if bot.alive}
-        reports: dict[int, Any] = {}
-        while pending:
-            timeout = self._deadline - time.monotonic()
-            if timeout <= 0:
+        """Wait for a report (or the end) of every bot in `waiting` and apply them, in participant order.
+
+        The bots run in parallel meanwhile; reading them in a fixed order costs nothing (every report is
+        needed before the run goes on) and keeps the order of effects independent of real time."""
+        if time.monotonic() >= self._deadline:
+            self._wall_limit()
+            return
+        for bot in waiting:
+            if not bot.alive:
+                continue
+            try:
+                payload = bot.reader.read(self._waiting)
+                report = None if payload is None else decode_report(payload)
+            except _WallLimit:
                 self._wall_limit()
                 return
-            for key, _ in self._selector.select(timeout=min(timeout, 1.0)):
-                bot = key.data
-                if bot.fd not in pending:
-                    continue
-                del pending[bot.fd]
-                try:
-                    payload = receive_message(bot.sock)
-                    reports[bot.launch.index] = None if payload is None else decode_report(payload)
-                except (ProtocolError, OSError) as error:
-                    reports[bot.launch.index] = error
-        for index in sorted(reports):
-            self._apply_report(self.bots[index], reports[index])
+            except (ProtocolError, OSError) as error:
+                report = error
+            self._apply_report(bot, report)
+
+    def _waiting(self, in_message: bool) -> None:
+        """At every receive timeout: the wall limit, and a message that started but never ends."""
+        now = time.monotonic()
+        if now >= self._deadline:
+            raise _WallLimit()
+        if not in_message:
+            self._message_started = None
+        elif self._message_started is None:
+            self._message_started = now
+        elif now - self._message_started > MESSAGE_TIMEOUT_S:
+            self._message_started = None
+            raise ProtocolError("the bot process stopped in the middle of a message")
 
     def _apply_report(self, bot: BotState, report: Any) -> None:
         if report is None:
@@ -288,10 +333,6 @@ class Coordinator:
         bot.bound = bot.next_due = INF
         bot.end_reason = reason
         bot.frames, bot.replies = [], []
-        try:
-            self._selector.unregister(bot.fd)
-        except (KeyError, ValueError):
-            pass
         if reason is not None and bot.proc.poll() is None:
             bot.proc.kill()
         try:
@@ -319,6 +360,10 @@ class Coordinator:
             if bot.proc is not None and bot.proc.poll() is None:
                 bot.proc.kill()
                 bot.proc.wait()
+
+
+class _WallLimit(Exception):
+    """The run's wall-clock limit passed while the coordinator waited for a report."""
 
 
 def _apply_limits(memory_mb: int | None, cpu_s: float | None, isolate_network: bool) -> None:

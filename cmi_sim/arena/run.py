@@ -86,7 +86,8 @@ def run_arena(spec: ArenaSpec, out: Path | None = None, wall_limit_s: float = 36
     started = time.monotonic()
     venue = Venue(session, spec.seed, events_path, market=spec.market)
     coordinator = Coordinator(venue, launches, end_ns, latency_ns, settle=run_spec.settle,
-                              wall_limit_s=wall_limit_s, progress=progress if on_progress else None)
+                              wall_limit_s=wall_limit_s, progress=progress if on_progress else None,
+                              cadence_ns=round(spec.stream_cadence_ms * 1_000_000))
     try:
         coordinator.start()
         coordinator.run()

@@ -40,7 +40,8 @@ __all__ = ["ArenaSpec", "Participant", "SpecError", "load_spec", "DEFAULT_MEMORY
 DEFAULT_MEMORY_MB = 2048  #: address-space limit of each bot process (RLIMIT_AS)
 DEFAULT_CPU_S = 3600.0  #: CPU-time limit of each bot process (RLIMIT_CPU)
 _BOT_KEYS = {"path", "args", "name", "copies", "env", "cwd", "python", "memory_mb", "cpu_s"}
-_TOP_KEYS = {"session", "seed", "until", "latency_ms", "market", "grace_s", "watchdog_s", "bot"}
+_TOP_KEYS = {"session", "seed", "until", "latency_ms", "market", "stream_cadence_ms", "grace_s", "watchdog_s",
+             "bot"}
 
 
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhd])$")
@@ -83,6 +84,10 @@ class ArenaSpec:
     until: str | None = None
     latency_ms: float = REAL_EXCHANGE_LATENCY_MS  #: as every user-facing run (half of it is the lookahead)
     market: bool = True
+    #: 0 (default): each stream frame reaches its bot at the instant of its event, as on the exchange. Above
+    #: 0: frames are published in batches at multiples of it from the open (an approximation that lets the
+    #: bots run much further between meetings; see docs/arena.md)
+    stream_cadence_ms: float = 0.0
     grace_s: float = 10.0
     watchdog_s: float = 30.0
     extra: dict[str, Any] = field(default_factory=dict, compare=False)  # not hashed: outputs, wall limits
@@ -92,6 +97,10 @@ class ArenaSpec:
         every setting validated as for a backtest (a backtest is the one-participant case)."""
         from cmi_sim.backtest.plan import ConfigError, build_spec, participant
 
+        cadence = self.stream_cadence_ms
+        if isinstance(cadence, bool) or not isinstance(cadence, (int, float)) or not 0 <= cadence < 86_400_000:
+            raise SpecError(f"stream_cadence_ms: expected milliseconds, 0 (every frame at its event's instant) "
+                            f"or more, got {cadence!r}")
         try:
             participants = tuple(participant(p.bot, args=p.args, env=dict(p.env), cwd=p.cwd, python=p.python)
                                  for p in self.participants)
@@ -103,16 +112,19 @@ class ArenaSpec:
     def arena_options(self) -> dict[str, Any]:
         """What the arena adds to the run model: the market switch (part of the identity), and the names
         and limits of the participants (not part of it: they decide nothing that happens)."""
-        return {"market": self.market,
+        return {"market": self.market, "stream_cadence_ms": self.stream_cadence_ms,
                 "participants": [{"name": p.name, "memory_mb": p.memory_mb, "cpu_s": p.cpu_s}
                                  for p in self.participants]}
 
     def digest(self, run_spec: Any = None) -> str:
-        """The run's id: the run model's id, and whether the synthetic market trades alongside."""
+        """The run's id: the run model's id, whether the synthetic market trades alongside, and the stream
+        cadence (the defaults, market and no cadence, leave the run model's id as it is)."""
         run_spec = run_spec if run_spec is not None else self.run_spec()
-        if self.market:
+        marks = ([] if self.market else ["without the market"]) + (
+            [f"stream cadence {float(self.stream_cadence_ms)!r} ms"] if self.stream_cadence_ms else [])
+        if not marks:
             return run_spec.id
-        return hashlib.sha256(f"{run_spec.id} without the market".encode()).hexdigest()[:16]
+        return hashlib.sha256(" ".join([run_spec.id, *marks]).encode()).hexdigest()[:16]
 
     def with_names(self) -> ArenaSpec:
         """Unique names: a script's stem, numbered where several participants share one."""
@@ -148,8 +160,7 @@ def load_spec(path: str | Path) -> ArenaSpec:
     participants: list[Participant] = []
     for number, entry in enumerate(bots, 1):
         participants.extend(_participants(path, number, entry))
-    top = {key: data[key] for key in ("session", "seed", "until", "latency_ms", "market", "grace_s", "watchdog_s")
-           if key in data}
+    top = {key: data[key] for key in sorted(_TOP_KEYS - {"bot"}) if key in data}
     try:
         return ArenaSpec(participants=tuple(participants), **top)
     except TypeError as error:

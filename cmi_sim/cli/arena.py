@@ -27,6 +27,9 @@ def arena(
     seed: int | None = typer.Option(None, help="Seed of the run (default: the session's)."),
     latency_ms: float | None = typer.Option(None, help="Virtual latency of each HTTP request, ms (default: the "
                                                        "backtest's, 20; must be above 0)."),
+    stream_cadence_ms: float | None = typer.Option(
+        None, help="Publish stream frames in batches at multiples of this from the open (default 0: each at "
+                   "its event's instant, as on the exchange). An approximation for speed; see docs/arena.md."),
     memory_mb: int | None = typer.Option(None, help="Address-space limit of each bot process, MiB."),
     cpu_s: float | None = typer.Option(None, help="CPU-time limit of each bot process, seconds."),
     wall_limit: float = typer.Option(3600.0, help="Real seconds before the run is abandoned."),
@@ -48,7 +51,8 @@ def arena(
         base = load_spec(spec) if spec is not None else ArenaSpec(participants=())
         extra = tuple(participant_from_path(bot) for bot in bots or ())
         changes: dict = {"participants": base.participants + extra}
-        for name, value in (("session", session), ("until", until), ("seed", seed), ("latency_ms", latency_ms)):
+        for name, value in (("session", session), ("until", until), ("seed", seed), ("latency_ms", latency_ms),
+                            ("stream_cadence_ms", stream_cadence_ms)):
             if value is not None:
                 changes[name] = value
         if no_market:

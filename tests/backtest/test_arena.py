@@ -9,6 +9,7 @@ import pytest
 from cmi_sim.arena.run import run_arena
 from cmi_sim.arena.spec import ArenaSpec, participant_from_path
 from cmi_sim.backtest.launch import backtest
+from cmi_sim.exchange import parse_timestamp
 
 ROOT = Path(__file__).resolve().parents[2]
 QUOTER = ROOT / "bots" / "quoter.py"
@@ -104,3 +105,27 @@ def test_a_bot_that_goes_around_the_guard_finds_no_network(tmp_path):
         listener.close()
     output = Path(outcome.leaderboard[0]["output"]) / "stdout"
     assert output.read_text().startswith("no network:")
+
+
+def _arrival_times(outcome) -> list[int]:
+    listener = next(row for row in outcome.leaderboard if row["name"] == "stream_clock")
+    return [int(line) for line in (Path(listener["output"]) / "stdout").read_text().split()]
+
+
+def test_with_a_stream_cadence_frames_come_in_batches_on_its_multiples_and_runs_repeat(tmp_path):
+    listener = participant_from_path(ARENA_BOTS / "stream_clock.py", ("--events", "60"))
+    batched = [arena(tmp_path, participant_from_path(QUOTER), listener, until="10m", name=f"batched-{n}",
+                     stream_cadence_ms=1000) for n in (1, 2)]
+    exact = arena(tmp_path, participant_from_path(QUOTER), listener, until="10m", name="exact")
+    for outcome in (*batched, exact):
+        assert [row["status"] for row in outcome.leaderboard] == ["completed", "completed"]
+    times = _arrival_times(batched[0])
+    assert len(times) == 60
+    open_ns = parse_timestamp(batched[0].record["virtual_start"])
+    assert all((t - open_ns) % 1_000_000_000 == 0 for t in times)
+    assert len(set(times)) < len(times)  # several frames in one batch
+    assert any((t - open_ns) % 1_000_000_000 for t in _arrival_times(exact))  # not so without a cadence
+    first, second = (outcome.run_dir / "events.jsonl" for outcome in batched)
+    assert first.read_bytes() == second.read_bytes()
+    assert batched[0].record["arena"]["stream_cadence_ms"] == 1000
+    assert batched[0].record["run_id"] != exact.record["run_id"]

@@ -79,3 +79,22 @@ def test_the_leaderboard_orders_by_score_over_the_participants_only():
     assert by_name["a"]["total_pnl"] == 5.0
     assert by_name["c"]["score"] == 0.0 and by_name["c"]["pnl"] == {}
     assert by_name["a"]["participant"] == 1
+
+
+def test_the_stream_cadence_is_part_of_the_identity_and_read_from_the_file(tmp_path, bot):
+    exact = ArenaSpec(participants=(participant_from_path(bot),), until="1h")
+    batched = ArenaSpec(participants=(participant_from_path(bot),), until="1h", stream_cadence_ms=1000)
+    assert exact.digest() == exact.run_spec().id  # the default leaves the run model's id as it is
+    assert batched.digest() != exact.digest()
+    assert batched.digest() == ArenaSpec(participants=(participant_from_path(bot),), until="1h",
+                                         stream_cadence_ms=1000.0).digest()  # 1000 and 1000.0 are one cadence
+    spec_path = tmp_path / "arena.toml"
+    spec_path.write_text('stream_cadence_ms = 250\n\n[[bot]]\npath = "bots/maker.py"\n')
+    assert load_spec(spec_path).stream_cadence_ms == 250
+    assert load_spec(spec_path).arena_options()["stream_cadence_ms"] == 250
+
+
+@pytest.mark.parametrize("cadence", [-1, "1s", True])
+def test_a_bad_stream_cadence_is_one_clear_error(bot, cadence):
+    with pytest.raises(SpecError, match="stream_cadence_ms"):
+        ArenaSpec(participants=(participant_from_path(bot),), stream_cadence_ms=cadence).run_spec()
