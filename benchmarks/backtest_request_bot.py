@@ -4,12 +4,12 @@ Each round: ``requests.get`` of the product list, ``requests.post`` of an order-
 ``Session.get`` with params and ``Session.delete``. With the default 1 ms virtual latency each
 request takes 1 virtual ms, so a run of D virtual seconds makes about D*1000 requests. The bot
 prints its count at Ctrl-C (the end of the session) and the real seconds its loop took (the
-runner's real clock, ``cmi_sim.backtest.clocks.REAL``: every clock a bot normally reads is
+runner's real clock, ``cmi_sim.sandbox.clocks.REAL``: every clock a bot normally reads is
 virtual), so the benchmark can divide the two.
 """
 import requests
 
-from cmi_sim.backtest.clocks import REAL
+from cmi_sim.sandbox.clocks import REAL
 
 BASE = "http://exchange.test"
 ORDER = {"product": "TIDE", "side": "BUY", "price": 101, "volume": 1, "clientOrderId": ""}

@@ -1,11 +1,11 @@
-"""The smallest world for the transport benchmark: fixed small JSON answers, no market."""
+"""The smallest sandbox environment for the transport benchmark: fixed small JSON answers, no market."""
 
 from __future__ import annotations
 
 import json
 from typing import Any, Mapping
 
-from cmi_sim.backtest.router import ConnectionRefused, Reply, World
+from cmi_sim.sandbox import ConnectionRefused, Environment, Reply
 
 JSON = {"Content-Type": "application/json; charset=utf-8"}
 PRODUCTS = json.dumps(
@@ -25,18 +25,18 @@ class Exchange:
             raise ConnectionRefused(url)
         path = url[len(PREFIX):].partition("?")[0]
         if path == "product":
-            return Reply(200, dict(JSON), PRODUCTS)
+            return Reply(200, PRODUCTS, JSON)
         if path == "orderbook":
-            return Reply(200, dict(JSON), BOOK)
+            return Reply(200, BOOK, JSON)
         if path == "order" and method == "POST":
             order = json.loads(body or b"{}")
             self.n_orders += 1
-            return Reply(200, dict(JSON), json.dumps({"id": self.n_orders, "price": order.get("price")}).encode())
+            return Reply(200, json.dumps({"id": self.n_orders, "price": order.get("price")}).encode(), JSON)
         if path.startswith("order/") and method == "DELETE":
-            return Reply(200, dict(JSON), b'{"cancelled": true}')
-        return Reply(404, dict(JSON), b'{"error": "not found"}')
+            return Reply(200, b'{"cancelled": true}', JSON)
+        return Reply(404, b'{"error": "not found"}', JSON)
 
 
-def make_world(ctx: Any) -> World:
+def make_environment(ctx: Any) -> Environment:
     exchange = Exchange()
-    return World(exchange.route, result=lambda: {"orders": exchange.n_orders})
+    return Environment(exchange.route, result=lambda: {"orders": exchange.n_orders})

@@ -27,15 +27,15 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 REQUEST_BOT = HERE / "backtest_request_bot.py"
 QUOTER_BOT = HERE / "backtest_quoter_bot.py"
-BENCH_WORLD = "benchmarks.backtest_request_world:make_world"
-TOY_WORLD = "tests.backtest.toy_world:make_world"
+BENCH_WORLD = "benchmarks.backtest_request_world:make_environment"
+TOY_WORLD = "tests.backtest.toy_world:make_environment"
 VIRTUAL_S = 20.0  # ~20,000 requests at 1 ms virtual latency each
 DAY_S = 86_400.0
 
 
-def _run(tmp_path: Path, bot: Path, world: str, *, fast_path: bool, duration_s: float, tag: str, **settings) -> dict:
+def _run(tmp_path: Path, bot: Path, environment: str, *, fast_path: bool, duration_s: float, tag: str, **settings) -> dict:
     config = RunConfig(
-        bot=str(bot), world=world, result_path=str(tmp_path / f"{tag}.json"), sys_path=(str(REPO),),
+        bot=str(bot), environment=environment, result_path=str(tmp_path / f"{tag}.json"), sys_path=(str(REPO),),
         duration_s=duration_s, fast_path=fast_path, watchdog_s=60.0, **settings,
     )
     result = run_in_child(config, workdir=tmp_path / tag, wall_limit_s=600)
@@ -92,7 +92,7 @@ def test_bench_backtest_quoter_24h(benchmark, tmp_path: Path, path: str) -> None
     fast = path == "fast_path"
     result = benchmark.pedantic(
         _run, args=(tmp_path, QUOTER_BOT, TOY_WORLD),
-        kwargs={"fast_path": fast, "duration_s": DAY_S, "tag": f"quoter{fast}", "world_args": {"tick_s": 1.0}},
+        kwargs={"fast_path": fast, "duration_s": DAY_S, "tag": f"quoter{fast}", "environment_args": {"tick_s": 1.0}},
         rounds=1, iterations=1,
     )
     words = result["bot_stdout"].split()

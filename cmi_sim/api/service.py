@@ -17,7 +17,7 @@ from cmi_sim.api import wire
 from cmi_sim.api.order_ids import OrderIdCodec
 from cmi_sim.api.order_request import BadRequest, parse_login, parse_order, shown
 from cmi_sim.api.paths import normalize_path
-from cmi_sim.api.reply import JSON_HEADERS, Reply
+from cmi_sim.sandbox.reply import JSON_HEADERS, Reply
 from cmi_sim.api.streams import StreamHub, Subscription
 from cmi_sim.exchange import Exchange, parse_timestamp
 from cmi_sim.exchange.accounts import LoginAttempt

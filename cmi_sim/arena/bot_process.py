@@ -11,24 +11,25 @@ from __future__ import annotations
 import os
 import sys
 
-from cmi_sim.backtest.child import exit_with_runtime_error
+from cmi_sim.sandbox.child import exit_with_runtime_error
 
 
 def main(argv: list[str]) -> None:
     if len(argv) != 3:
         sys.stderr.write("usage: python -m cmi_sim.arena.bot_process CONFIG.json FD\n")
         os._exit(2)
-    from cmi_sim.backtest.config import RunConfig
+    from cmi_sim.sandbox.config import RunConfig
 
     config = RunConfig.load(argv[1])
     fd = int(argv[2])
     try:
         from cmi_sim.arena.bot_side import CoordinatorGone
         from cmi_sim.arena.loop import ArenaLoop
-        from cmi_sim.backtest.runtime import EXIT_RUNTIME_ERROR, VirtualRuntime
+        from cmi_sim.sandbox.runtime import EXIT_RUNTIME_ERROR, VirtualRuntime
 
         class ArenaRuntime(VirtualRuntime):
             loop_class = ArenaLoop
+            sweep_skip = (*VirtualRuntime.sweep_skip, "cmi_sim.arena")  # the bot side keeps real clocks
 
             def setup(self) -> None:
                 super().setup()
@@ -45,7 +46,7 @@ def main(argv: list[str]) -> None:
 
         runtime = ArenaRuntime(config)
         runtime.setup()
-        runtime.build_world()
+        runtime.build_environment()
         runtime.run()
     except BaseException:  # noqa: BLE001 - report set-up failures in the result file
         exit_with_runtime_error(config.result_path)

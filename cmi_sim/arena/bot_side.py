@@ -1,6 +1,6 @@
 """The bot process's end of the arena: its world is a proxy of the coordinator's.
 
-The runtime's transport runs with zero latency here; :meth:`RemoteWorld.route` applies the latency
+The runtime's transport runs with zero latency here; :meth:`RemoteEnvironment.route` applies the latency
 itself so that the coordinator learns of a request half a latency before it must answer it (the
 lookahead that lets the bots run in parallel):
 
@@ -22,12 +22,12 @@ from typing import Any
 
 from cmi_sim.arena.protocol import REFUSED, STREAM, MessageReader, decode_grant, encode_report, request_item, \
     write_message
-from cmi_sim.backtest.clocks import REAL
-from cmi_sim.backtest.router import ConnectionRefused, Reply, StreamReply, World
-from cmi_sim.backtest.virtual_stream import VirtualStream
-from cmi_sim.backtest.vloop import PRIORITY_DEFAULT, PRIORITY_WORLD
+from cmi_sim.sandbox.clocks import REAL
+from cmi_sim.sandbox.environment import ConnectionRefused, Reply, StreamReply, Environment
+from cmi_sim.sandbox.virtual_stream import VirtualStream
+from cmi_sim.sandbox.vloop import PRIORITY_DEFAULT, PRIORITY_WORLD
 
-__all__ = ["BotChannel", "RemoteStream", "RemoteWorld", "make_world"]
+__all__ = ["BotChannel", "RemoteStream", "RemoteEnvironment", "make_environment"]
 
 KEEPALIVE = b": ping\n\n"  # = cmi_sim.api.wire.KEEPALIVE (a test pins it), without loading the API here
 MAX_BACKLOG = 20_000  # chunks a reader may leave unread before its stream is dropped (as the server does)
@@ -164,7 +164,7 @@ class RemoteStream(VirtualStream):
         self._channel.close_stream(self._id)
 
 
-class RemoteWorld:
+class RemoteEnvironment:
     """The router of a bot process: every request goes to the coordinator."""
 
     def __init__(self, ctx: Any) -> None:
@@ -210,6 +210,6 @@ class RemoteWorld:
                 "wait_s": round(self.channel.wait_s, 3)}
 
 
-def make_world(ctx: Any) -> World:
-    world = RemoteWorld(ctx)
-    return World(router=world.route, background=[], on_end=None, result=world.result)
+def make_environment(ctx: Any) -> Environment:
+    world = RemoteEnvironment(ctx)
+    return Environment(router=world.route, background=[], on_end=None, result=world.result)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from heapq import heappop
 from typing import Any, Callable
 
-from cmi_sim.backtest.vloop import VirtualLoop
+from cmi_sim.sandbox.vloop import VirtualLoop
 
 __all__ = ["ArenaLoop", "NEVER"]
 

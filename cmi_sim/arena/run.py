@@ -26,18 +26,18 @@ from cmi_sim.arena.figures import journal_figures, write_run_tables, write_table
 from cmi_sim.arena.leaderboard import build_leaderboard
 from cmi_sim.arena.spec import ArenaSpec, SpecError
 from cmi_sim.arena.venue import Venue
-from cmi_sim.backtest.config import RunConfig
+from cmi_sim.sandbox.config import RunConfig
 from cmi_sim.backtest.html_report import write_html_report
-from cmi_sim.backtest.parent import child_env
+from cmi_sim.sandbox.parent import child_env
 from cmi_sim.backtest.outcome import COMPLETED, FAILED, run_errors
 from cmi_sim.backtest.result import RunResult, from_record
 from cmi_sim.backtest.statistics import curve_statistics
 from cmi_sim.exchange import competition_score, format_timestamp, parse_timestamp
 from cmi_sim.sessions import load_session
 
-__all__ = ["ArenaOutcome", "run_arena", "BOT_WORLD"]
+__all__ = ["ArenaOutcome", "run_arena", "BOT_ENVIRONMENT"]
 
-BOT_WORLD = "cmi_sim.arena.bot_side:make_world"
+BOT_ENVIRONMENT = "cmi_sim.arena.bot_side:make_environment"
 RUN_VERSION = 1
 
 
@@ -119,12 +119,12 @@ def _launch(spec: ArenaSpec, index: int, run_dir: Path, open_ns: int, end_ns: in
     result_path = bot_dir / "result.json"
     result_path.unlink(missing_ok=True)
     config = RunConfig(
-        bot=participant.bot, world=BOT_WORLD, result_path=str(result_path), start=format_timestamp(open_ns),
+        bot=participant.bot, environment=BOT_ENVIRONMENT, result_path=str(result_path), start=format_timestamp(open_ns),
         duration_s=(end_ns - open_ns) / 1e9, argv=participant.args,
         seed=seed * 1_000 + index,  # each process its own entropy; copies of a bot do not draw alike
         latency_ms=0.0,  # the bot side's router applies the latency (and tells the coordinator early)
         grace_s=spec.grace_s, watchdog_s=spec.watchdog_s, run_to_end=False,
-        cwd=participant.cwd or str(Path.cwd()), world_args={"latency_ns": latency_ns},
+        cwd=participant.cwd or str(Path.cwd()), environment_args={"latency_ns": latency_ns},
     )
     config_path = bot_dir / "config.json"
     config.dump(config_path)

@@ -31,7 +31,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from cmi_sim.backtest.config import REAL_EXCHANGE_LATENCY_MS, parse_start_ns
+from cmi_sim.backtest.spec import REAL_EXCHANGE_LATENCY_MS
+from cmi_sim.sandbox.config import parse_start_ns
 from cmi_sim.sessions import DEFAULT_SESSION
 
 __all__ = ["ArenaSpec", "Participant", "SpecError", "load_spec", "DEFAULT_MEMORY_MB", "DEFAULT_CPU_S"]

@@ -1,7 +1,7 @@
 """The coordinator's side of the arena: one exchange, its market and data APIs, many participants.
 
 `Venue.handle` answers one participant's request at the venue's current virtual time, the way the
-backtest's `ExchangeWorld.route` does for a single bot (data API hosts, then `/api/...`, anything
+backtest's `ExchangeEnvironment.route` does for a single bot (data API hosts, then `/api/...`, anything
 else refused), plus one arena rule: an account belongs to the first participant that logs into it;
 another participant's login to it gets a 401 (two copies of a bot must trade as two accounts).
 
@@ -20,8 +20,8 @@ from cmi_sim.api.order_request import BadRequest, parse_login
 from cmi_sim.api.service import STREAM_PATH, error_reply
 from cmi_sim.api.streams import Subscription
 from cmi_sim.arena.protocol import REFUSED, REPLY, STREAM
-from cmi_sim.api.reply import JSON_HEADERS
-from cmi_sim.backtest.exchange_world import STREAM_HEADERS, _target
+from cmi_sim.sandbox.reply import JSON_HEADERS
+from cmi_sim.backtest.adapter.exchange_environment import STREAM_HEADERS, _target
 from cmi_sim.exchange import JsonlSink
 from cmi_sim.sessions import Session
 from cmi_sim.simulation import Simulation

@@ -7,24 +7,34 @@ The package is also the Python API: calling it runs a backtest and returns a typ
     result.status, result.total_pnl, result.fills, result.equity, result.positions
 
 Layers: `build_spec` (validated, hashed `RunSpec`) -> `run` (run directory, child process) ->
-`RunResult`. Child side: a :class:`RunConfig` (the spec's wire form) and :func:`run_in_child`; the
-world plugs in through a factory named in the config that returns a :class:`World`. Importing this
-package does not import gevent.
+`RunResult`. This package is the runs-and-reports layer; beneath it, `cmi_sim.backtest.adapter` plugs
+the CMI exchange into `cmi_sim.sandbox`, the generic virtual-time sandbox (a :class:`RunConfig`, the
+spec's wire form, names the factory that returns an :class:`Environment`; :func:`run_in_child` runs
+it). The sandbox's names are re-exported here. Importing this package does not import gevent.
 """
 
 import sys
 import types
 from typing import Any
 
-from cmi_sim.backtest.config import RunConfig
-from cmi_sim.backtest.parent import run_in_child
-from cmi_sim.backtest.router import ByteStream, ConnectionRefused, Reply, Router, StreamReply, World
-from cmi_sim.backtest.vloop import PRIORITY_DEFAULT, PRIORITY_WORLD
+from cmi_sim.sandbox import (
+    PRIORITY_DEFAULT,
+    PRIORITY_WORLD,
+    ByteStream,
+    ConnectionRefused,
+    Environment,
+    Reply,
+    Router,
+    RunConfig,
+    StreamReply,
+    run_in_child,
+)
 
 __all__ = [
     "ByteStream",
     "ConfigError",
     "ConnectionRefused",
+    "Environment",
     "Participant",
     "PRIORITY_DEFAULT",
     "PRIORITY_WORLD",
@@ -34,7 +44,6 @@ __all__ = [
     "RunResult",
     "RunSpec",
     "StreamReply",
-    "World",
     "build_spec",
     "run",
     "run_in_child",

@@ -17,8 +17,8 @@ from pathlib import Path
 from statistics import median_low
 from typing import Any
 
-from cmi_sim.backtest.log_times import TIMES_NAME, line_time_ms, read_line_times, times_of_lines
-from cmi_sim.backtest.trading_record import MARK_WINDOW
+from cmi_sim.sandbox.log_times import TIMES_NAME, line_time_ms, read_line_times, times_of_lines
+from cmi_sim.backtest.adapter.trading_record import MARK_WINDOW
 from cmi_sim.products import CMI_SYMBOLS
 
 REPORT_NAME = "report.html"

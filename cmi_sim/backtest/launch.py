@@ -17,11 +17,11 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from cmi_sim.backtest.config import RunConfig
+from cmi_sim.sandbox.config import RunConfig
 from cmi_sim.backtest.html_report import write_html_report
-from cmi_sim.backtest.scratch import ScratchTooBig, scratch_copy
+from cmi_sim.sandbox.scratch import ScratchTooBig, scratch_copy
 from cmi_sim.backtest.outcome import run_errors, run_status
-from cmi_sim.backtest.parent import run_in_child
+from cmi_sim.sandbox.parent import run_in_child
 from cmi_sim.backtest.plan import ConfigError, build_spec, parse_entry
 from cmi_sim.backtest.report import build_record, prepare_in_background, write_tables
 from cmi_sim.backtest.result import RunResult, from_record
@@ -30,7 +30,7 @@ from cmi_sim.exchange.timestamps import parse_timestamp
 
 __all__ = ["BacktestError", "ConfigError", "build_spec", "run", "run_dir_for", "to_run_config"]
 
-WORLD_FACTORY = "cmi_sim.backtest.exchange_world:make_world"
+ENVIRONMENT_FACTORY = "cmi_sim.backtest.adapter.exchange_environment:make_environment"
 ENTRY_URL = "http://cmi-sim.local/"  # any host works: every /api/ request goes to the simulated exchange
 ENTRY_USER, ENTRY_PASSWORD = "backtest-bot", "backtest"
 SPEC_FILE = "spec.json"
@@ -103,11 +103,11 @@ def to_run_config(spec: RunSpec, run_dir: Path, *, scratch: bool = False) -> Run
         bot_path, argv = str(launcher), ()
     start_ns, end_ns = parse_timestamp(spec.start), parse_timestamp(spec.end)
     return RunConfig(
-        bot=bot_path, world=WORLD_FACTORY, result_path=str(run_dir / "result.json"), start=spec.start,
+        bot=bot_path, environment=ENVIRONMENT_FACTORY, result_path=str(run_dir / "result.json"), start=spec.start,
         duration_s=(end_ns - start_ns) / 1e9, argv=tuple(argv), seed=spec.seed, latency_ms=spec.latency_ms,
         grace_s=spec.grace_s, watchdog_s=spec.watchdog_s, run_to_end=True, cwd=cwd,
         watch_reads=tuple(dict.fromkeys(p for p in (str(Path(bot.script).parent), cwd) if p)),
-        world_args={"session": spec.session.path, "seed": spec.seed_override, "settle": spec.settle,
+        environment_args={"session": spec.session.path, "seed": spec.seed_override, "settle": spec.settle,
                     "rules": spec.rules_dict, "events": spec.events,
                     "events_path": str(run_dir / "events.jsonl"), "record_path": str(run_dir / "trading.json"),
                     "progress_path": str(run_dir / "progress")},
@@ -125,7 +125,7 @@ def run(spec: RunSpec, *, out: str | Path | None = None,
         (run_dir / stale).unlink(missing_ok=True)
     (run_dir / SPEC_FILE).write_text(json.dumps(spec.to_dict(), indent=1))
     config = to_run_config(spec, run_dir, scratch=scratch)
-    progress_path = Path(config.world_args["progress_path"])
+    progress_path = Path(config.environment_args["progress_path"])
     progress_path.unlink(missing_ok=True)
     start_ns, span = config.start_ns, config.duration_s * 1e9
 

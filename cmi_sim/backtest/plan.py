@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from cmi_sim import __version__
-from cmi_sim.backtest.config import REAL_EXCHANGE_LATENCY_MS
+from cmi_sim.backtest.spec import REAL_EXCHANGE_LATENCY_MS
 from cmi_sim.backtest.digests import code_digest, session_digest
 from cmi_sim.backtest.spec import EVENTS_MODES, Participant, RunSpec, SessionRef
 from cmi_sim.exchange import ExchangeRules, format_timestamp
-from cmi_sim.exchange.timestamps import parse_iso_ns
+from cmi_sim.sandbox.utc import parse_iso_ns
 from cmi_sim.sessions import DEFAULT_SESSION, Session, SessionError, load_session
 
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhd])$")

@@ -19,7 +19,10 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from cmi_sim.backtest.config import REAL_EXCHANGE_LATENCY_MS
+#: A request's round trip from a laptop in London to the real exchange (an AWS EC2 host in eu-west-1,
+#: Dublin): ~10-13 ms London-Dublin network RTT plus a few ms of home/venue Wi-Fi and broadband
+#: access. The default of every user-facing run (`cmi-sim backtest`, `cmi_sim.backtest(...)`); see README.
+REAL_EXCHANGE_LATENCY_MS = 20.0
 
 SPEC_VERSION = 1
 EVENTS_MODES = ("full", "compact", "none")

@@ -16,7 +16,7 @@ from pathlib import Path
 import typer
 from typer.core import TyperCommand
 
-from cmi_sim.backtest.config import REAL_EXCHANGE_LATENCY_MS
+from cmi_sim.backtest.spec import REAL_EXCHANGE_LATENCY_MS
 from cmi_sim.cli.errors import user_error
 from cmi_sim.cli.serve import Mark, OrderVolume, RateLimit, SelfTrade
 
@@ -106,7 +106,7 @@ def backtest(
     import functools
 
     from cmi_sim.backtest.expect import BaselineError, load_baseline, parse_metrics, parse_tolerances
-    from cmi_sim.backtest.interpreter import InterpreterError, resolve_python
+    from cmi_sim.sandbox.interpreter import InterpreterError, resolve_python
     from cmi_sim.backtest.launch import run
     from cmi_sim.backtest.plan import ConfigError, build_spec
 

@@ -38,7 +38,7 @@ class Mark(str, Enum):
 def _parse_time(text: str | None, option: str) -> int | None:
     if text is None:
         return None
-    from cmi_sim.exchange.timestamps import parse_iso_ns  # naive times are UTC
+    from cmi_sim.sandbox.utc import parse_iso_ns  # naive times are UTC
 
     try:
         return parse_iso_ns(text)

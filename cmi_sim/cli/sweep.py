@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from cmi_sim.backtest.config import REAL_EXCHANGE_LATENCY_MS
+from cmi_sim.backtest.spec import REAL_EXCHANGE_LATENCY_MS
 from cmi_sim.cli.errors import user_error
 
 EXIT_RUNS_BROKEN = 3

@@ -9,7 +9,6 @@ import calendar
 import functools
 import re
 import time
-import datetime as dt
 from datetime import datetime
 
 _PATTERN = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?Z$")
@@ -41,12 +40,3 @@ def parse_timestamp(text: str) -> int:
     seconds = calendar.timegm(fields)
     return seconds * 1_000_000_000 + int((fraction or "0").ljust(9, "0"))
 
-
-def parse_iso_ns(text: str) -> int:
-    """Epoch nanoseconds of any ISO-8601 time (`2026-02-28T18:00Z`, `2026-02-28 18:00`); naive times
-    are UTC. Raises ValueError. Looser than `parse_timestamp`, for times people type."""
-    moment = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
-    delta = moment - dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1_000

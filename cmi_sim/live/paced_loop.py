@@ -16,7 +16,7 @@ import time
 import types
 from typing import Any, Callable
 
-from cmi_sim.backtest.vloop import VirtualLoop
+from cmi_sim.sandbox.vloop import VirtualLoop
 
 # The real clock, captured before the sandbox replaces time.monotonic_ns; kept in a container because
 # the sandbox sweeps module globals for captured clock functions.

@@ -19,12 +19,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from cmi_sim.backtest.config import RunConfig, parse_start_ns
-from cmi_sim.backtest.parent import child_env
+from cmi_sim.sandbox.config import RunConfig, parse_start_ns
+from cmi_sim.sandbox.parent import child_env
 from cmi_sim.exchange import format_timestamp
 from cmi_sim.live.clock_info import ClockError, ServerClock, read_server_clock
 
-WORLD_FACTORY = "cmi_sim.live.remote_world:make_world"
+ENVIRONMENT_FACTORY = "cmi_sim.live.remote_environment:make_environment"
 PACED_LOOP = "cmi_sim.live.paced_loop:PacedLoop"
 NO_END_S = 366 * 86_400.0  # a server without a session has no end: run for at most a year
 
@@ -66,11 +66,11 @@ def plan(options: LiveRunOptions, clock: ServerClock | None = None) -> tuple[Run
     # monotonic time at which the server's session clock read exactly that is the loop's anchor.
     anchor = clock.local_monotonic_ns - round((clock.session_ns - parse_start_ns(start)) / clock.speed)
     config = RunConfig(
-        bot=str(bot), world=WORLD_FACTORY, result_path=str(run_dir / "result.json"),
+        bot=str(bot), environment=ENVIRONMENT_FACTORY, result_path=str(run_dir / "result.json"),
         start=start, duration_s=duration_s, argv=tuple(options.bot_args),
         seed=options.seed, latency_ms=0.0,  # the round trip is real
         watchdog_s=options.watchdog_s, fast_path=False, cwd=str(Path.cwd()),
-        world_args={"exchange": f"http://{url.netloc}"},
+        environment_args={"exchange": f"http://{url.netloc}"},
         loop=PACED_LOOP, loop_args={"speed": clock.speed, "anchor_monotonic_ns": anchor},
     )
     return config, run_dir, clock
@@ -83,7 +83,7 @@ def run_live(options: LiveRunOptions) -> tuple[int, dict[str, Any]]:
     config.dump(config_path)
     # Its own session: a terminal's Ctrl-C reaches this process only, which stops the child; and the
     # child dies with this process, however it ends (Linux: the parent-death signal).
-    process = subprocess.Popen([sys.executable, "-m", "cmi_sim.backtest.child", str(config_path)],
+    process = subprocess.Popen([sys.executable, "-m", "cmi_sim.sandbox.child", str(config_path)],
                                stdin=subprocess.DEVNULL, env=child_env(), start_new_session=True,
                                preexec_fn=_die_with_parent)
     previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}

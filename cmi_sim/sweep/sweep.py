@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from cmi_sim import __version__
-from cmi_sim.backtest.config import REAL_EXCHANGE_LATENCY_MS
+from cmi_sim.backtest.spec import REAL_EXCHANGE_LATENCY_MS
 from cmi_sim.sessions import DEFAULT_SESSION
 from cmi_sim.sweep.bundle import Bundle, BundleError, bot_bundle, session_bundle
 from cmi_sim.sweep.delivery import Delivery

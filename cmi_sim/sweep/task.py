@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from cmi_sim import __version__
-from cmi_sim.backtest.config import REAL_EXCHANGE_LATENCY_MS
+from cmi_sim.backtest.spec import REAL_EXCHANGE_LATENCY_MS
 from cmi_sim.sweep.space import Value
 
 STDERR_TAIL = 64 * 1024

@@ -12,7 +12,7 @@ from cmi_sim.backtest import RunConfig, run_in_child
 HERE = Path(__file__).resolve().parent
 BOTS = HERE / "bots"
 REPO = HERE.parents[1]
-TOY_WORLD = "tests.backtest.toy_world:make_world"
+TOY_WORLD = "tests.backtest.toy_world:make_environment"
 
 
 class BotRun(dict):
@@ -40,7 +40,7 @@ def _runner(tmp_path: Path) -> Callable[..., BotRun]:
         settings.setdefault("duration_s", 60.0)
         config = RunConfig(
             bot=str(bot_path),
-            world=settings.pop("world", TOY_WORLD),
+            environment=settings.pop("environment", TOY_WORLD),
             result_path=str(tmp_path / f"result{n}.json"),
             sys_path=(str(REPO),),
             **settings,
@@ -52,7 +52,7 @@ def _runner(tmp_path: Path) -> Callable[..., BotRun]:
 
 @pytest.fixture
 def run_bot(tmp_path: Path) -> Callable[..., BotRun]:
-    """``run_bot("name.py", duration_s=..., world_args=...)``: one child run, its result and output."""
+    """``run_bot("name.py", duration_s=..., environment_args=...)``: one child run, its result and output."""
     return _runner(tmp_path)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gevent
 from zope.interface.verify import verifyObject
 
-from cmi_sim.backtest.vloop import VirtualLoop
+from cmi_sim.sandbox.vloop import VirtualLoop
 
 
 def test_gevent_is_the_pinned_version() -> None:
@@ -21,7 +21,7 @@ def test_virtual_loop_provides_the_iloop_interface() -> None:
 
     classImplements(VirtualLoop, ILoop)
     assert verifyObject(ILoop, loop)
-    from cmi_sim.backtest import vloop
+    from cmi_sim.sandbox import vloop
 
     classImplements(vloop._Timer, IWatcher)
     classImplements(vloop._Callback, ICallback)

@@ -70,7 +70,7 @@ def test_bot_output_is_capped_keeping_head_and_tail(run_bot) -> None:
     work = Path(tempfile.mkdtemp())
     bot = work / "chatty.py"
     bot.write_text("for i in range(100000):\n    print('line', i)\n")
-    config = RunConfig(bot=str(bot), world="tests.backtest.toy_world:make_world",
+    config = RunConfig(bot=str(bot), environment="tests.backtest.toy_world:make_environment",
                        result_path=str(work / "r.json"), sys_path=(str(Path(__file__).resolve().parents[2]),))
     result = run_in_child(config, workdir=work / "run", output_cap_bytes=20_000, wall_limit_s=60)
     text = Path(result["stdout_path"]).read_text()

@@ -18,15 +18,15 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from requests.models import PreparedRequest
 
-from cmi_sim.backtest.fastpath import identity_url
+from cmi_sim.sandbox.fastpath import identity_url
 
-DIFF_WORLD = "tests.backtest.scripts.fastpath_world:make_world"
+DIFF_WORLD = "tests.backtest.scripts.fastpath_world:make_environment"
 N_SHAPES, N_FAST = 117, 91
 
 
 @pytest.mark.parametrize("latency_ms", [1.0, 0.0, 3.0])
 def test_fast_path_matches_the_full_stack_call_by_call(run_bot, latency_ms: float) -> None:
-    result = run_bot("fastpath_diff.py", world=DIFF_WORLD, latency_ms=latency_ms, duration_s=3600)
+    result = run_bot("fastpath_diff.py", environment=DIFF_WORLD, latency_ms=latency_ms, duration_s=3600)
     assert result["status"] == "ok", result.stderr
     lines = result.lines()
     mismatches = [line for line in lines if not line.startswith("ok ")]
@@ -58,7 +58,7 @@ def _same_run(run_bot, bot: str, **settings) -> tuple[dict, dict]:
 
 
 def test_a_busy_bot_gives_identical_output_with_and_without_the_fast_path(run_bot) -> None:
-    fast, _ = _same_run(run_bot, "fastpath_run.py", duration_s=4, world_args={"tick_s": 0.5})
+    fast, _ = _same_run(run_bot, "fastpath_run.py", duration_s=4, environment_args={"tick_s": 0.5})
     assert fast["transport"]["n_requests"] > 1_000
     assert fast["transport"]["n_fast"] > 0.95 * (fast["transport"]["n_requests"] - fast["transport"]["n_streams"])
     assert "interrupted after" in fast.stdout and "sse order" in fast.stdout and "refused" in fast.stdout
@@ -72,7 +72,7 @@ def test_zero_latency_tight_budgets_identical_with_and_without_the_fast_path(
     # the requests stack makes, and the same-instant budget forces sleeps.
     fast, _ = _same_run(
         run_bot, "fastpath_run.py", duration_s=2, latency_ms=0.0, same_instant_budget=budget,
-        busy_wait_reads=reads, world_args={"tick_s": 0.5},
+        busy_wait_reads=reads, environment_args={"tick_s": 0.5},
     )
     assert fast["transport"]["budget_sleeps"] > 0
     assert (fast["loop"]["busy_wait_sleeps"] > 0) == guard_sleeps
@@ -134,7 +134,7 @@ def test_identity_url_answers_the_usual_api_urls() -> None:
 
 
 def test_the_fast_path_is_used_only_with_the_tested_requests_versions() -> None:
-    from cmi_sim.backtest.fastpath import supports
+    from cmi_sim.sandbox.fastpath import supports
 
     assert supports("2.34.2") and supports("2.34.0")
     assert not supports("2.32.3") and not supports("2.35.0") and not supports("3.0") and not supports("dev")

@@ -22,7 +22,7 @@ def test_notebook_style_bot_sees_rest_and_sse(run_bot) -> None:
 
 
 def test_sseclient_py_read_timeout_closes_the_stream_and_reconnects(run_bot) -> None:
-    result = run_bot("sse_timeout.py", duration_s=200, world_args={"tick_s": 40})
+    result = run_bot("sse_timeout.py", duration_s=200, environment_args={"tick_s": 40})
     assert result["status"] == "ok", result.stderr
     lines = result.lines()
     # stream opened at 0.001 s (latency), 30 s read timeout, reconnect, tick at 40 s, and so on
@@ -47,7 +47,7 @@ def test_sseclient_0_0_27_receives_events_and_resumes_with_last_event_id(run_bot
         (bot_dir / "six.py").write_bytes(wheel.read("six.py"))
     shutil.copy(BOTS / "sse27.py", bot_dir / "sse27.py")
 
-    result = run_bot(bot_dir / "sse27.py", duration_s=20, world_args={"sse_ids": True, "close_after": 3})
+    result = run_bot(bot_dir / "sse27.py", duration_s=20, environment_args={"sse_ids": True, "close_after": 3})
     assert result["status"] == "ok", result.stderr
     events = [line for line in result.lines() if " event " in line]
     assert result.lines()[0] == "library 0.0.27 sseclient.py"

@@ -1,10 +1,10 @@
-"""The ordering contract of the virtual loop (see cmi_sim/backtest/runtime.py), tested on the loop alone."""
+"""The ordering contract of the virtual loop (see cmi_sim/sandbox/runtime.py), tested on the loop alone."""
 
 from __future__ import annotations
 
 import pytest
 
-from cmi_sim.backtest.vloop import PRIORITY_WORLD, NoRealIO, VirtualLoop
+from cmi_sim.sandbox.vloop import PRIORITY_WORLD, NoRealIO, VirtualLoop
 
 
 def record(log: list, name: str, loop: VirtualLoop):
@@ -144,10 +144,10 @@ def test_fast_forwarded_sleeps_keep_the_order_of_events() -> None:
     script = '''
 import sys
 import gevent
-from cmi_sim.backtest.vloop import VirtualLoop
+from cmi_sim.sandbox.vloop import VirtualLoop
 gevent.config.loop = VirtualLoop
 import gevent.hub
-from cmi_sim.backtest.runtime import _fast_forwarding_sleep
+from cmi_sim.sandbox.runtime import _fast_forwarding_sleep
 hub = gevent.get_hub()
 sleep = _fast_forwarding_sleep(hub, hub.loop, gevent.sleep) if sys.argv[1] == "fast" else gevent.sleep
 log = []

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from cmi_sim.backtest.config import parse_start_ns
+from cmi_sim.sandbox.config import parse_start_ns
 
 PACED = "cmi_sim.live.paced_loop:PacedLoop"
 START = "2026-02-28T14:30:00Z"

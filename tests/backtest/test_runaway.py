@@ -12,7 +12,7 @@ BOTS = Path(__file__).resolve().parent / "bots"
 
 def test_slower_than_real_time_is_noticed_and_the_wall_limit_writes_a_partial_result(tmp_path: Path) -> None:
     notices: list[str] = []
-    config = RunConfig(bot=str(BOTS / "crawler.py"), world="tests.backtest.toy_world:make_world",
+    config = RunConfig(bot=str(BOTS / "crawler.py"), environment="tests.backtest.toy_world:make_environment",
                        result_path=str(tmp_path / "r.json"), sys_path=(str(REPO),), duration_s=3600,
                        slow_window_s=1.0)
     result = run_in_child(config, workdir=tmp_path / "run", wall_limit_s=4, on_notice=notices.append)

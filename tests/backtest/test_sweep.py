@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from cmi_sim.backtest.parent import child_env
+from cmi_sim.sandbox.parent import child_env
 
 SCRIPT = Path(__file__).resolve().parent / "scripts" / "early_capture.py"
 
@@ -35,7 +35,7 @@ def test_time_machine_is_imported_without_pytest_and_pytest_stays_importable() -
 
     script = (
         "import sys\n"
-        "from cmi_sim.backtest.clocks import _import_time_machine\n"
+        "from cmi_sim.sandbox.clocks import _import_time_machine\n"
         "_import_time_machine()\n"
         "assert 'time_machine' in sys.modules and 'pytest' not in sys.modules, sorted(sys.modules)\n"
         "import pytest\n"

@@ -17,8 +17,8 @@ from typing import Any, Iterator
 
 import pytest
 
-from cmi_sim.backtest.parent import child_env
-from cmi_sim.backtest.router import Reply
+from cmi_sim.sandbox.parent import child_env
+from cmi_sim.sandbox.environment import Reply
 
 from .toy_world import ToyWorld
 

@@ -4,7 +4,7 @@ Routes (host ``exchange.test`` only; any other host is refused):
 - ``GET /api/product``: a fixed product list;
 - ``ANY /api/echo``: echoes method, path, query, selected headers and body as JSON;
 - ``GET /api/market/stream``: SSE; a market greenlet publishes ``event: order`` with the tick
-  number every ``tick_s`` virtual seconds (world_args), with ``id:`` lines if ``sse_ids``;
+  number every ``tick_s`` virtual seconds (environment_args), with ``id:`` lines if ``sse_ids``;
   ``close_after`` closes each stream after that many events (to exercise reconnects);
 - ``GET /api/fail``: 503.
 """
@@ -16,7 +16,7 @@ from collections import deque
 from typing import Any, Mapping
 from urllib.parse import parse_qs, urlsplit
 
-from cmi_sim.backtest.router import ConnectionRefused, Reply, StreamReply, World
+from cmi_sim.sandbox.environment import ConnectionRefused, Reply, StreamReply, Environment
 
 HOST = "exchange.test"
 PRODUCTS = [
@@ -140,6 +140,6 @@ class ToyWorld:
         }
 
 
-def make_world(ctx: Any) -> World:
+def make_environment(ctx: Any) -> Environment:
     world = ToyWorld(ctx)
-    return World(world.route, [world.market], on_end=world.on_end, result=world.result)
+    return Environment(world.route, [world.market], on_end=world.on_end, result=world.result)

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 BOT = "import time\ntime.sleep(1)\n"
 
 
@@ -35,3 +37,14 @@ def test_an_interpreter_that_cannot_load_the_runtime_is_explained(tmp_path, clea
     assert len(lines) == 1 and "Traceback" not in done.stderr
     assert "runtime does not load there (ModuleNotFoundError: No module named gevent)" in lines[0]
     assert "pip install cmi-sim" in lines[0]
+
+
+def test_the_probe_also_imports_the_environment_factorys_module() -> None:
+    """The sandbox's probe knows no environment: the parent names the factory's module, and a module that
+    does not import under that interpreter is reported in the same one line."""
+    from cmi_sim.sandbox.interpreter import InterpreterError, check_interpreter
+
+    described = check_interpreter(sys.executable, ("cmi_sim.backtest.adapter.exchange_environment",))
+    assert described.startswith("python ") and " gevent " in described
+    with pytest.raises(InterpreterError, match="No module named 'no_such_environment_module'"):
+        check_interpreter(sys.executable, ("no_such_environment_module",))

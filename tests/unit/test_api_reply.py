@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from cmi_sim.api.reply import JSON_HEADERS, Reply
+from cmi_sim.sandbox.reply import JSON_HEADERS, Reply
 from cmi_sim.api.service import Reply as ServiceReply
-from cmi_sim.backtest.router import Reply as RouterReply
-from cmi_sim.backtest.router import StreamReply
+from cmi_sim.sandbox.environment import Reply as RouterReply
+from cmi_sim.sandbox.environment import StreamReply
 
 
 def test_the_api_and_the_backtest_router_share_one_reply_type() -> None:

@@ -41,11 +41,8 @@ def test_a_bot_process_starts_without_loading_the_exchange():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     loaded = json.loads(out.stdout)
     assert "cmi_sim.arena.bot_side" in loaded
-    # The sandbox (cmi_sim.backtest) reads timestamps through cmi_sim.exchange and takes the one Reply type
-    # from cmi_sim.api, whose packages load the exchange and engine (a debt of the backtest's layering,
-    # for the layout split); the rest of the coordinator's side stays out.
-    heavy = tuple(m for m in COORDINATOR_ONLY if m not in ("cmi_sim.exchange", "cmi_sim.engine", "cmi_sim.api"))
-    assert not [m for m in loaded if m.startswith(heavy)]
+    # The bot side stands on the sandbox alone (cmi_sim.sandbox imports nothing else of cmi_sim).
+    assert not [m for m in loaded if m.startswith(COORDINATOR_ONLY + ("cmi_sim.backtest",))]
     assert "gevent" not in loaded  # the runtime sets gevent's loop up before anything imports it
 
 

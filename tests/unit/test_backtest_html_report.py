@@ -8,7 +8,7 @@ import re
 import pytest
 
 from cmi_sim.backtest.html_report import ReportError, decimate, report_data, write_html_report
-from cmi_sim.backtest.log_times import line_time_ms
+from cmi_sim.sandbox.log_times import line_time_ms
 from cmi_sim.products import CMI_SYMBOLS
 
 T0 = 1772289000000000000  # 2026-02-28T14:30Z in ns

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from cmi_sim.backtest.log_times import TimedLines, read_line_times, times_of_lines
+from cmi_sim.sandbox.log_times import TimedLines, read_line_times, times_of_lines
 
 
 def test_lines_keep_their_text_and_get_the_time_their_first_character_was_written(tmp_path):

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from cmi_sim.backtest.exchange_world import ExchangeWorld
-from cmi_sim.backtest.vloop import PRIORITY_WORLD
+from cmi_sim.backtest.adapter.exchange_environment import ExchangeEnvironment
+from cmi_sim.sandbox.vloop import PRIORITY_WORLD
 from cmi_sim.sessions import load_session
 
 
 class FakeContext:
-    """The parts of `WorldContext` the world uses, with a clock the test moves by hand."""
+    """The parts of `EnvironmentContext` the world uses, with a clock the test moves by hand."""
 
     def __init__(self, session_name: str, hours: float) -> None:
         session = load_session(session_name)
@@ -41,7 +41,7 @@ class FakeContext:
 
 def test_each_market_step_schedules_the_next_at_world_priority_until_the_end():
     ctx = FakeContext("synthetic", hours=0.25)
-    world = ExchangeWorld(ctx)
+    world = ExchangeEnvironment(ctx)
     world.run_market()
     assert len(ctx.timers) == 1
     first_wake, callback, priority = ctx.timers[0]
@@ -55,7 +55,7 @@ def test_each_market_step_schedules_the_next_at_world_priority_until_the_end():
 
 def test_a_failing_market_step_is_reported_and_stops_the_market_not_the_run(monkeypatch):
     ctx = FakeContext("synthetic", hours=0.25)
-    world = ExchangeWorld(ctx)
+    world = ExchangeEnvironment(ctx)
     world.run_market()
     calls = []
 

@@ -8,7 +8,7 @@ import logging
 import traceback
 
 from cmi_sim.backtest.outcome import COMPLETED, FAILED, last_lines, run_errors, run_status
-from cmi_sim.backtest.stderr_watch import TracebackWatch
+from cmi_sim.sandbox.stderr_watch import TracebackWatch
 
 
 def kinds(result):

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cmi_sim.api.paths import normalize_path
-from cmi_sim.backtest.exchange_world import _target
+from cmi_sim.backtest.adapter.exchange_environment import _target
 
 
 def by_urlsplit(url: str):

@@ -87,7 +87,7 @@ def test_the_spec_round_trips_through_json_and_builds_the_childs_config(copied, 
     assert again == spec and again.id == spec.id
     config = to_run_config(spec, tmp_path)
     assert config.duration_s == 90 * 60 and config.argv == ("x",)
-    assert config.world_args["rules"]["mark"] == "mid" and config.world_args["events"] == "full"
+    assert config.environment_args["rules"]["mark"] == "mid" and config.environment_args["events"] == "full"
     assert spec.differences(again) == []
     other = build_spec(bot, session=session, until="90m", rules={"mark": "last"}, env={"A": "1"}, args=["x"])
     assert other.differences(spec) == ["rules.mark: 'mid' -> 'last'"]

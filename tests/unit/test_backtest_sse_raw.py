@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from urllib3.exceptions import ReadTimeoutError
 
-from cmi_sim.backtest.sse_raw import BodyRaw, StreamRaw
+from cmi_sim.sandbox.sse_raw import BodyRaw, StreamRaw
 
 
 class ScriptedStream:

@@ -4,7 +4,7 @@ exchange's own ledger."""
 
 from __future__ import annotations
 
-from cmi_sim.backtest.trading_record import check_against_exchange, trading_record
+from cmi_sim.backtest.adapter.trading_record import check_against_exchange, trading_record
 from cmi_sim.engine import Fill, OrderRejected, TapePrint
 from cmi_sim.products import Product
 

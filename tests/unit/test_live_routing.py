@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cmi_sim.live.clock_info import ServerClock
-from cmi_sim.live.remote_world import server_target
+from cmi_sim.live.remote_environment import server_target
 
 
 @pytest.mark.parametrize("url, target", [

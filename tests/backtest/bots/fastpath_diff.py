@@ -15,7 +15,7 @@ import requests
 import requests.adapters
 import time_machine
 
-from cmi_sim.backtest import fastpath
+from cmi_sim.sandbox import fastpath
 
 B = "http://exchange.test"
 CLOCK = time_machine.traveller_stack[-1]

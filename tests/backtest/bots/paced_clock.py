@@ -3,7 +3,7 @@ import json
 import threading
 import time
 
-from cmi_sim.backtest.clocks import REAL
+from cmi_sim.sandbox.clocks import REAL
 
 start_virtual, start_real = time.time(), REAL.monotonic()
 time.sleep(30)

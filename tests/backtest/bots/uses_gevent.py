@@ -7,7 +7,7 @@ import gevent.lock
 import gevent.queue
 from gevent import Timeout
 
-from cmi_sim.backtest.vloop import VirtualLoop
+from cmi_sim.sandbox.vloop import VirtualLoop
 
 assert isinstance(gevent.get_hub().loop, VirtualLoop)
 

@@ -10,11 +10,11 @@ from time import sleep as early_sleep
 
 early_urandom = os.urandom
 
-from cmi_sim.backtest.clocks import REAL  # noqa: E402
-from cmi_sim.backtest.config import RunConfig  # noqa: E402
-from cmi_sim.backtest.runtime import VirtualRuntime  # noqa: E402
+from cmi_sim.sandbox.clocks import REAL  # noqa: E402
+from cmi_sim.sandbox.config import RunConfig  # noqa: E402
+from cmi_sim.sandbox.runtime import VirtualRuntime  # noqa: E402
 
-runtime = VirtualRuntime(RunConfig(bot="-", world="-:-", result_path=os.devnull, duration_s=10))
+runtime = VirtualRuntime(RunConfig(bot="-", environment="-:-", result_path=os.devnull, duration_s=10))
 runtime.setup()
 import gevent  # noqa: E402
 

@@ -15,7 +15,7 @@ import json
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
-from cmi_sim.backtest.router import ConnectionRefused, Reply, World
+from cmi_sim.sandbox.environment import ConnectionRefused, Reply, Environment
 
 JSON = "application/json; charset=utf-8"
 
@@ -60,5 +60,5 @@ def route(method: str, url: str, headers: Mapping[str, str], body: bytes | None)
     return Reply(404, b'{"error": "not found"}', {"Content-Type": JSON})
 
 
-def make_world(ctx: Any) -> World:
-    return World(route)
+def make_environment(ctx: Any) -> Environment:
+    return Environment(route)

@@ -6,7 +6,7 @@ a machine without network fails, with a message that says why:
 - ``socket.getaddrinfo``, ``socket.create_connection``, ``socket.socket.connect``/``connect_ex``
   raise ``OSError("real network access is disabled in a backtest: <host>")``;
 - ``urllib.request.urlopen`` raises ``urllib.error.URLError`` for ftp URLs (http and https are
-  answered in-process by :mod:`cmi_sim.backtest.clients`, like ``requests``);
+  answered in-process by :mod:`cmi_sim.sandbox.clients`, like ``requests``);
 - ``socket.bind`` (a bot's own server, e.g. an ``http.server`` dashboard) succeeds without a real
   port: ``getsockname`` gives the address asked for (port 0: a fixed fake port), ``listen``
   succeeds, ``accept`` and ``serve_forever`` wait for ever in virtual time; recorded as ``listen``;

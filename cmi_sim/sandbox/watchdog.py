@@ -16,8 +16,8 @@ import traceback
 from types import FrameType
 from typing import Any, Callable
 
-from cmi_sim.backtest.clocks import REAL
-from cmi_sim.backtest.vloop import VirtualLoop
+from cmi_sim.sandbox.clocks import REAL
+from cmi_sim.sandbox.vloop import VirtualLoop
 
 __all__ = ["Watchdog", "SLOW_WINDOW_S"]
 

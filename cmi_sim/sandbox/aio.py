@@ -1,7 +1,7 @@
 """asyncio in virtual time: an event loop whose clock is the virtual one and whose waits are gevent's.
 
 gevent's ``patch_all`` turns ``selectors`` into gevent selectors, whose file-descriptor watchers the
-:class:`~cmi_sim.backtest.vloop.VirtualLoop` refuses (``NoRealIO``); ``asyncio.new_event_loop()``
+:class:`~cmi_sim.sandbox.vloop.VirtualLoop` refuses (``NoRealIO``); ``asyncio.new_event_loop()``
 also wants a real ``socketpair``. :class:`VirtualEventLoop` is an ``asyncio.BaseEventLoop`` without
 either: its selector holds no file descriptors and waits on a gevent ``Event`` with a virtual timeout,
 which ``call_soon_threadsafe`` (another green thread, an executor's worker) sets. So an asyncio loop
@@ -15,7 +15,7 @@ running loop" per OS thread (in C). On the first loop created, a greenlet switch
 swap it: each green thread sees its own running loop. Nothing of this runs for bots without asyncio.
 
 Sockets stay refused: ``create_connection``/``getaddrinfo`` fail with the network guard's error;
-the HTTP clients (aiohttp, httpx) are answered by :mod:`cmi_sim.backtest.clients`. Not supported:
+the HTTP clients (aiohttp, httpx) are answered by :mod:`cmi_sim.sandbox.clients`. Not supported:
 ``add_reader``/``add_writer`` (real fds), subprocesses, uvloop. ``add_signal_handler`` records the
 handler and never calls it (the end of a session is a ``KeyboardInterrupt``, as elsewhere).
 """
@@ -32,8 +32,8 @@ import gevent.event
 import gevent.local
 import greenlet
 
-from cmi_sim.backtest.clocks import MONOTONIC_BASE_NS
-from cmi_sim.backtest.vloop import VirtualLoop
+from cmi_sim.sandbox.clocks import MONOTONIC_BASE_NS
+from cmi_sim.sandbox.vloop import VirtualLoop
 
 __all__ = ["VirtualEventLoop", "VirtualEventLoopPolicy", "install_asyncio"]
 

@@ -1,6 +1,6 @@
 """The backtest's world: a session's exchange, market and data APIs behind the bot's HTTP requests.
 
-`make_world(ctx)` is the factory the runtime calls in the child process (see `runtime.WorldContext`).
+`make_environment(ctx)` is the factory the runtime calls in the child process (see `runtime.EnvironmentContext`).
 Requests to the data APIs' hosts are answered by the session's world data as of the virtual moment;
 any `/api/...` request, whatever host the bot has hard-coded, goes to the CMI API (the same route
 table as `cmi-sim serve`); anything else is refused. The synthetic or replayed market steps from world-priority
@@ -21,11 +21,11 @@ from cmi_sim.api.paths import normalize_path
 from cmi_sim.api.service import STREAM_PATH, ExchangeService
 from cmi_sim.api.streams import Subscription
 from cmi_sim.api.wire import KEEPALIVE
-from cmi_sim.backtest.router import ConnectionRefused, Reply, StreamReply, World
-from cmi_sim.backtest.trading_record import check_against_exchange, trading_record
-from cmi_sim.backtest.virtual_stream import VirtualStream
-from cmi_sim.backtest.vloop import PRIORITY_WORLD
-from cmi_sim.backtest.run_sink import RunSink
+from cmi_sim.sandbox.environment import ConnectionRefused, Reply, StreamReply, Environment
+from cmi_sim.backtest.adapter.trading_record import check_against_exchange, trading_record
+from cmi_sim.sandbox.virtual_stream import VirtualStream
+from cmi_sim.sandbox.vloop import PRIORITY_WORLD
+from cmi_sim.backtest.adapter.run_sink import RunSink
 from cmi_sim.exchange import ExchangeRules
 from cmi_sim.sessions import load_session
 from cmi_sim.simulation import Simulation
@@ -53,7 +53,7 @@ class SubscriptionStream(VirtualStream):
         self._service.close_stream(self._subscription)
 
 
-class ExchangeWorld:
+class ExchangeEnvironment:
     def __init__(self, ctx: Any) -> None:
         args = ctx.config
         self.ctx = ctx
@@ -192,6 +192,6 @@ def _target(url: str) -> tuple[str, str, tuple[tuple[str, str], ...]]:
             tuple(parse_qsl(query, keep_blank_values=True)) if query else ())
 
 
-def make_world(ctx: Any) -> World:
-    world = ExchangeWorld(ctx)
-    return World(router=world.route, background=[world.run_market], on_end=world.on_end, result=world.result)
+def make_environment(ctx: Any) -> Environment:
+    world = ExchangeEnvironment(ctx)
+    return Environment(router=world.route, background=[world.run_market], on_end=world.on_end, result=world.result)

@@ -1,6 +1,6 @@
 """aiohttp, httpx and urllib.request answered in-process, like ``requests`` (see transport.py).
 
-Every client goes to the same :class:`~cmi_sim.backtest.transport.InProcessTransport`: the same
+Every client goes to the same :class:`~cmi_sim.sandbox.transport.InProcessTransport`: the same
 router, counters, refusal records, latency model (half before the router, half after, in virtual
 time) and same-instant budget. Each is hooked where the library meets the network, so the library's
 own code (parsing, redirects, cookies, timeouts, ``raise_for_status``) still runs:
@@ -40,7 +40,7 @@ from typing import Any, Callable
 import gevent
 from requests.structures import CaseInsensitiveDict
 
-from cmi_sim.backtest.router import ConnectionRefused, Reply, StreamReply
+from cmi_sim.sandbox.environment import ConnectionRefused, Reply, StreamReply
 
 __all__ = ["install_clients"]
 

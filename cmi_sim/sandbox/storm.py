@@ -16,7 +16,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from cmi_sim.backtest.router import ConnectionRefused, Reply, StreamReply
+from cmi_sim.sandbox.environment import ConnectionRefused, Reply, StreamReply
 
 __all__ = ["StormMonitor"]
 

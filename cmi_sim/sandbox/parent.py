@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from cmi_sim.backtest.config import RunConfig
+from cmi_sim.sandbox.config import RunConfig
 
 __all__ = ["child_env", "run_in_child"]
 
@@ -58,7 +58,7 @@ def run_in_child(
     result (status ``"wall_limit"``); if it cannot, it is killed a little later. A child that died
     without a result gives ``"child_died"``. ``on_poll`` is called every ``poll_s`` real seconds
     while the child runs (a progress display). ``python`` runs the child under another interpreter
-    (see :mod:`cmi_sim.backtest.interpreter`). Bot output is capped at ``output_cap_bytes`` per
+    (see :mod:`cmi_sim.sandbox.interpreter`). Bot output is capped at ``output_cap_bytes`` per
     stream (head and tail kept); the runtime's ``[cmi-sim]`` notices go to ``on_notice``
     (default: this process's stderr). ``env`` adds variables to the child's environment (the bot's
     own settings).
@@ -66,8 +66,8 @@ def run_in_child(
     The child cannot outlive this process: it asks the kernel to kill it when its parent dies, and
     any exception here (Ctrl-C included) kills it before propagating.
     """
-    from cmi_sim.backtest.interpreter import boot_env, child_command
-    from cmi_sim.backtest.output_cap import CappedOutput, tail_lines
+    from cmi_sim.sandbox.interpreter import boot_env, child_command
+    from cmi_sim.sandbox.output_cap import CappedOutput, tail_lines
 
     workdir = Path(workdir) if workdir is not None else Path(tempfile.mkdtemp(prefix="cmi-backtest-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -78,7 +78,7 @@ def run_in_child(
     if result_path.exists():
         result_path.unlink()
     stdout_path, stderr_path = workdir / "bot.stdout", workdir / "bot.stderr"
-    command, own_interpreter = child_command(python, config_path)
+    command, own_interpreter = child_command(python, config_path, (config.environment.partition(":")[0],))
     extra_env = env or {}
     env = child_env(with_package_root=own_interpreter)
     if not own_interpreter:  # another interpreter: cmi-sim's paths go after its own (boot.py)

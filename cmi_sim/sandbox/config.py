@@ -8,38 +8,33 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cmi_sim.exchange.timestamps import parse_iso_ns as parse_start_ns  # the old name, kept for callers
+from cmi_sim.sandbox.utc import parse_iso_ns as parse_start_ns  # the old name, kept for callers
 
-__all__ = ["RunConfig", "parse_start_ns", "REAL_EXCHANGE_LATENCY_MS"]
-
-#: A request's round trip from a laptop in London to the real exchange (an AWS EC2 host in eu-west-1,
-#: Dublin): ~10-13 ms London-Dublin network RTT plus a few ms of home/venue Wi-Fi and broadband
-#: access. The default of every user-facing run (`cmi-sim backtest`, `cmi_sim.backtest(...)`); see README.
-REAL_EXCHANGE_LATENCY_MS = 20.0
+__all__ = ["RunConfig", "parse_start_ns"]
 
 
 @dataclass(frozen=True)
 class RunConfig:
-    """Everything the child needs. ``world`` names a factory ``"module:function"`` (see runtime)."""
+    """Everything the child needs. ``environment`` names a factory ``"module:function"`` (see runtime)."""
 
     bot: str  #: path of the bot script, run as ``__main__``
-    world: str  #: ``"package.module:function"``; called with a WorldContext, returns a World
+    environment: str  #: ``"package.module:function"``; called with an EnvironmentContext, returns an Environment
     result_path: str  #: where the child writes the result JSON
     start: str = "2026-02-28T12:00:00Z"  #: virtual wall-clock time at the start (UTC ISO-8601)
     duration_s: float = 3600.0  #: virtual length of the session
     argv: tuple[str, ...] = ()  #: sys.argv[1:] for the bot
     seed: int = 0
     latency_ms: float = 1.0  #: virtual latency of each HTTP request (half before, half after); the
-    #: sandbox's own default, small for its tests: user-facing runs pass REAL_EXCHANGE_LATENCY_MS
+    #: sandbox's own default, small for its tests: user-facing runs pass a realistic one
     grace_s: float = 10.0  #: virtual time the bot gets to stop after KeyboardInterrupt
     watchdog_s: float = 30.0  #: real seconds without loop progress before the run is abandoned
     busy_wait_reads: int = 10_000  #: clock reads without progress before a forced 1 ms sleep
     same_instant_budget: int = 1_000  #: requests at one virtual instant before a forced 1 ms sleep
     fast_path: bool = True  #: answer simple ``requests`` calls without the Session machinery (same results)
-    world_args: dict[str, Any] = field(default_factory=dict)  #: passed to the factory via the context
-    sys_path: tuple[str, ...] = ()  #: extra import paths for the world factory (appended)
+    environment_args: dict[str, Any] = field(default_factory=dict)  #: passed to the factory via the context
+    sys_path: tuple[str, ...] = ()  #: extra import paths for the environment factory (appended)
     cwd: str | None = None  #: working directory of the bot (default: the child's)
-    run_to_end: bool = False  #: keep the world running to the end time even if the bot stops early
+    run_to_end: bool = False  #: keep the environment running to the end time even if the bot stops early
     wall_limit_s: float | None = None  #: real seconds; then the child writes a partial result and stops
     slow_window_s: float = 10.0  #: real seconds over which "slower than real time" is judged
     storm_window_s: float = 10.0  #: virtual seconds over which request storms are counted

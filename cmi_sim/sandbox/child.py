@@ -1,6 +1,6 @@
-"""Entry point of the backtest child process: ``python -m cmi_sim.backtest.child CONFIG.json``.
+"""Entry point of the backtest child process: ``python -m cmi_sim.sandbox.child CONFIG.json``.
 
-Spawn it through :func:`cmi_sim.backtest.parent.run_in_child`, which sets ``PYTHONHASHSEED=0``,
+Spawn it through :func:`cmi_sim.sandbox.parent.run_in_child`, which sets ``PYTHONHASHSEED=0``,
 ``TZ=UTC`` and removes proxy variables. The child writes the result JSON named in the config and
 leaves with ``os._exit`` (0: ran to the end or the bot stopped, 1: the bot raised, 2: runtime
 error, 3: watchdog).
@@ -18,21 +18,21 @@ from typing import NoReturn
 
 def main(argv: list[str]) -> None:
     if len(argv) != 2:
-        sys.stderr.write("usage: python -m cmi_sim.backtest.child CONFIG.json\n")
+        sys.stderr.write("usage: python -m cmi_sim.sandbox.child CONFIG.json\n")
         os._exit(2)
     _die_with_parent()
     # Nothing may create the gevent hub before the runtime sets the loop: import only config here.
-    from cmi_sim.backtest.config import RunConfig
+    from cmi_sim.sandbox.config import RunConfig
 
     config = RunConfig.load(argv[1])
     try:
-        from cmi_sim.backtest.log_times import time_bot_output
-        from cmi_sim.backtest.runtime import VirtualRuntime
+        from cmi_sim.sandbox.log_times import time_bot_output
+        from cmi_sim.sandbox.runtime import VirtualRuntime
 
         runtime = VirtualRuntime(config)
         runtime.setup()
         time_bot_output(runtime.clock.now_ns, Path(config.result_path).parent)  # bot.log-times
-        runtime.build_world()
+        runtime.build_environment()
         runtime.run()
     except BaseException:  # noqa: BLE001 - report set-up failures in the result file
         exit_with_runtime_error(config.result_path)

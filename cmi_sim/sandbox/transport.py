@@ -20,7 +20,7 @@ Speed-ups that do not change results: requests' netrc and environment-proxy look
 (the effect of ``Session.trust_env = False``, with ``trust_env`` left as the bot sees it: no
 per-request scan of ``os.environ``, no ``~/.netrc``), adapters build no urllib3 ``PoolManager``,
 and requests' runtime-checkable ``typing.Protocol`` isinstance checks are replaced by duck-typing
-checks. :mod:`cmi_sim.backtest.fastpath` goes further for simple call shapes.
+checks. :mod:`cmi_sim.sandbox.fastpath` goes further for simple call shapes.
 """
 
 from __future__ import annotations
@@ -40,8 +40,8 @@ from requests.cookies import RequestsCookieJar
 from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers
 
-from cmi_sim.backtest.router import ConnectionRefused, Reply, Router, StreamReply
-from cmi_sim.backtest.sse_raw import BodyRaw, StreamRaw
+from cmi_sim.sandbox.environment import ConnectionRefused, Reply, Router, StreamReply
+from cmi_sim.sandbox.sse_raw import BodyRaw, StreamRaw
 
 __all__ = ["InProcessTransport", "read_timeout_of"]
 

@@ -1,6 +1,6 @@
 """The world of `cmi-sim run`: every request of the bot goes over real HTTP to a running `cmi-sim serve`.
 
-`make_world(ctx)` is the factory the sandbox calls (as `cmi_sim.backtest.exchange_world` is for a
+`make_environment(ctx)` is the factory the sandbox calls (as `cmi_sim.backtest.adapter.exchange_environment` is for a
 backtest). Any `/api/...` request, whatever exchange host the bot has hard-coded, goes to the server's
 exchange; a request to a data API's host goes to the server's `/data/<host>/...`, answered there as of
 the session clock (which the bot's clocks follow); anything else is refused, as in a backtest.
@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from cmi_sim.api.paths import normalize_path
-from cmi_sim.backtest.router import ConnectionRefused, Reply, StreamReply, World
+from cmi_sim.sandbox.environment import ConnectionRefused, Reply, StreamReply, Environment
 from cmi_sim.live.door import DATA_PREFIX
 from cmi_sim.live.real_http import RealHttp, RealStream
 from cmi_sim.world.service import HOSTS as DATA_HOSTS
@@ -31,7 +31,7 @@ def server_target(url: str) -> str | None:
     return None
 
 
-def make_world(ctx: Any) -> World:
+def make_environment(ctx: Any) -> Environment:
     server = urlsplit(ctx.config["exchange"])
     http = RealHttp(server.hostname or "127.0.0.1", server.port or 80, ctx.runtime.loop)
     forwarded: dict[str, int] = {"exchange": 0, "data": 0}
@@ -49,4 +49,4 @@ def make_world(ctx: Any) -> World:
             return StreamReply(status, response_headers, payload)
         return Reply(status, payload, response_headers)
 
-    return World(router, result=lambda: {"exchange": ctx.config["exchange"], "forwarded": dict(forwarded)})
+    return Environment(router, result=lambda: {"exchange": ctx.config["exchange"], "forwarded": dict(forwarded)})

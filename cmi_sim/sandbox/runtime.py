@@ -9,7 +9,7 @@ Set-up order (it matters; :meth:`VirtualRuntime.setup`):
 4. ``requests`` transport (routes to the world) and the network guard.
 5. Sweep of every loaded module's globals for captured originals (clocks, ``time.sleep``,
    ``os.urandom``).
-6. The world factory builds the router and the background greenlets (:class:`WorldContext`).
+6. The environment factory builds the router and the background greenlets (:class:`EnvironmentContext`).
 7. The watchdog (real OS thread) starts; the bot runs as ``__main__`` in the main greenlet.
 
 ORDERING CONTRACT (what makes a run reproducible; tested in tests/backtest/test_ordering.py):
@@ -22,14 +22,14 @@ ORDERING CONTRACT (what makes a run reproducible; tested in tests/backtest/test_
 - Timers due at the same instant fire in ``(priority, seq)`` order; ``seq`` is taken when the timer
   is started, so among equal priorities the earlier-started wait wakes first.
 - Priorities: world timers (market steps, run as timer callbacks through
-  :meth:`WorldContext.call_at`, and the world's own sleeps through
-  :meth:`WorldContext.sleep_until`) use ``PRIORITY_WORLD`` (-100); the session end uses
+  :meth:`EnvironmentContext.call_at`, and the world's own sleeps through
+  :meth:`EnvironmentContext.sleep_until`) use ``PRIORITY_WORLD`` (-100); the session end uses
   ``PRIORITY_END`` (-50); everything else (bot sleeps, timeouts, request latency) uses 0. Hence
   **market data at T is published, and the readers it wakes run, before any bot wake-up at T**;
   the session includes the world's events at exactly the end time but no bot wake-up at it.
 - At t=0 the background greenlets run first (in the order the factory listed them), each until it
   blocks, then the bot's module code.
-- At the end time: ``world.on_end()``, then ``KeyboardInterrupt`` in the bot's main greenlet (as
+- At the end time: ``environment.on_end()``, then ``KeyboardInterrupt`` in the bot's main greenlet (as
   Ctrl-C would), then up to ``grace_s`` virtual seconds for it and its non-daemon threads to
   finish (the interpreter's shutdown rule); then the result is written and the process leaves
   with ``os._exit`` (a normal shutdown would wait on green threads that can no longer run).
@@ -52,14 +52,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from cmi_sim.backtest.clocks import REAL, VirtualClock, install_clocks, sweep_module_globals
-from cmi_sim.backtest.config import RunConfig
-from cmi_sim.backtest.entropy import install_entropy
-from cmi_sim.backtest.router import World
-from cmi_sim.backtest.vloop import PRIORITY_DEFAULT, PRIORITY_WORLD, VirtualLoop, seconds_to_ns
-from cmi_sim.exchange.timestamps import format_timestamp
+from cmi_sim.sandbox.clocks import REAL, VirtualClock, install_clocks, sweep_module_globals
+from cmi_sim.sandbox.config import RunConfig
+from cmi_sim.sandbox.entropy import install_entropy
+from cmi_sim.sandbox.environment import Environment
+from cmi_sim.sandbox.vloop import PRIORITY_DEFAULT, PRIORITY_WORLD, VirtualLoop, seconds_to_ns
+from cmi_sim.sandbox.utc import format_utc_ns
 
-__all__ = ["VirtualRuntime", "WorldContext", "PRIORITY_END", "EXIT_OK", "EXIT_BOT_ERROR", "EXIT_WATCHDOG"]
+__all__ = ["VirtualRuntime", "EnvironmentContext", "PRIORITY_END", "EXIT_OK", "EXIT_BOT_ERROR", "EXIT_WATCHDOG"]
 
 PRIORITY_END = -50
 _LOOP_FINISH_WAIT_S = 5.0  # real seconds the loop gets to write a partial result itself
@@ -68,15 +68,14 @@ EXIT_BOT_ERROR = 1
 EXIT_RUNTIME_ERROR = 2
 EXIT_WATCHDOG = 3
 _NS = 1_000_000_000
-_SWEEP_SKIP = ("gevent", "time_machine", "_time_machine", "cmi_sim.backtest", "cmi_sim.arena", "greenlet")
 
 
 @dataclass
-class WorldContext:
-    """What a world factory gets: the clock, the schedule and a way to run greenlets."""
+class EnvironmentContext:
+    """What an environment factory gets: the clock, the schedule and a way to run greenlets."""
 
     runtime: VirtualRuntime
-    config: dict[str, Any]  #: ``RunConfig.world_args``
+    config: dict[str, Any]  #: ``RunConfig.environment_args``
     seed: int
     start_ns: int  #: virtual epoch ns at the start
     end_ns: int  #: virtual epoch ns at the end
@@ -118,6 +117,8 @@ class VirtualRuntime:
     """Set-up, run and result of one backtest in this (child) process."""
 
     loop_class: type[VirtualLoop] = VirtualLoop  #: a subclass may gate the loop (the arena's lock-step)
+    #: modules whose globals keep the real clocks (the runner's own); a subclass adds its own package
+    sweep_skip: tuple[str, ...] = ("gevent", "time_machine", "_time_machine", "greenlet", "cmi_sim.sandbox")
 
     def __init__(self, config: RunConfig) -> None:
         self.config = config
@@ -125,7 +126,7 @@ class VirtualRuntime:
         self.end_ns = self.start_ns + round(config.duration_s * _NS)
         self._wall_start = REAL.perf_counter()
         self._real_start_ns = time.time_ns()  # before set-up makes the wall clock virtual
-        self.world: World | None = None
+        self.environment: Environment | None = None
         self.bot_outcome: dict[str, Any] = {"outcome": "not started"}
         self.thread_errors: list[dict[str, Any]] = []
         self.world_errors: list[dict[str, Any]] = []
@@ -176,13 +177,13 @@ class VirtualRuntime:
         swaps[id(real_sleep)] = (real_sleep, sleep)
         swaps.update(install_entropy(self.config.seed))
 
-        from cmi_sim.backtest.aio import install_asyncio
+        from cmi_sim.sandbox.aio import install_asyncio
 
         install_asyncio()
         import requests  # loaded before the sweep so its captured clocks are swept
 
-        from cmi_sim.backtest.guard import NetworkGuard
-        from cmi_sim.backtest.transport import InProcessTransport
+        from cmi_sim.sandbox.guard import NetworkGuard
+        from cmi_sim.sandbox.transport import InProcessTransport
 
         self.transport = InProcessTransport(
             self._no_router,
@@ -194,17 +195,17 @@ class VirtualRuntime:
         self.transport.install()
         self.fast_path = self.config.fast_path and _fast_path_fits(requests.__version__)
         if self.fast_path:
-            from cmi_sim.backtest import fastpath
+            from cmi_sim.sandbox import fastpath
 
             fastpath.install(self.transport)
-        from cmi_sim.backtest.clients import install_clients
+        from cmi_sim.sandbox.clients import install_clients
 
         install_clients(self.transport)
         self.guard = NetworkGuard(self.clock.now_ns, self.loop.quiet_fds)
         self.guard.install()
-        self.swept = sweep_module_globals(swaps, skip_prefixes=_SWEEP_SKIP)
+        self.swept = sweep_module_globals(swaps, skip_prefixes=self.sweep_skip)
         _threading_excepthook(self)
-        from cmi_sim.backtest.stderr_watch import TracebackWatch
+        from cmi_sim.sandbox.stderr_watch import TracebackWatch
 
         self.stderr_watch = sys.stderr = TracebackWatch(sys.stderr)
         os._exit = self._bot_os_exit  # type: ignore[assignment]
@@ -222,26 +223,26 @@ class VirtualRuntime:
 
     @staticmethod
     def _no_router(method: str, url: str, headers: Any, body: Any) -> Any:
-        from cmi_sim.backtest.router import ConnectionRefused
+        from cmi_sim.sandbox.environment import ConnectionRefused
 
         raise ConnectionRefused(url)
 
-    def build_world(self) -> World:
+    def build_environment(self) -> Environment:
         for path in self.config.sys_path:
             if path not in sys.path:
                 sys.path.append(path)
-        module_name, _, func_name = self.config.world.partition(":")
+        module_name, _, func_name = self.config.environment.partition(":")
         factory = getattr(importlib.import_module(module_name), func_name)
-        context = WorldContext(self, dict(self.config.world_args), self.config.seed, self.start_ns, self.end_ns)
-        world = factory(context)
-        if isinstance(world, tuple):
-            world = World(world[0], list(world[1]))
-        self.world = world
-        from cmi_sim.backtest.storm import StormMonitor
+        context = EnvironmentContext(self, dict(self.config.environment_args), self.config.seed, self.start_ns, self.end_ns)
+        environment = factory(context)
+        if isinstance(environment, tuple):
+            environment = Environment(environment[0], list(environment[1]))
+        self.environment = environment
+        from cmi_sim.sandbox.storm import StormMonitor
 
-        self.storm = StormMonitor(world.router, self, Path(self.config.bot).resolve().parent)
+        self.storm = StormMonitor(environment.router, self, Path(self.config.bot).resolve().parent)
         self.transport.router = self.storm.route
-        return world
+        return environment
 
     # -- scheduling helpers ----------------------------------------------------------------------
     def sleep_until(self, t_ns: int, priority: int) -> None:
@@ -277,10 +278,10 @@ class VirtualRuntime:
         gevent = self._gevent
         from gevent.event import Event
 
-        from cmi_sim.backtest.watchdog import Watchdog
+        from cmi_sim.sandbox.watchdog import Watchdog
 
-        world = self.world if self.world is not None else self.build_world()
-        for fn in world.background:
+        environment = self.environment if self.environment is not None else self.build_environment()
+        for fn in environment.background:
             self.spawn_world(fn)
 
         self._main = gevent.getcurrent()
@@ -315,7 +316,7 @@ class VirtualRuntime:
             os.chdir(cfg.cwd)
         sys.path.insert(0, str(Path(bot).parent))  # what `python bot.py` does and runpy does not
         sys.argv = [bot, *cfg.argv]
-        from cmi_sim.backtest.file_reads import FileReads
+        from cmi_sim.sandbox.file_reads import FileReads
 
         self.file_reads = FileReads(list(cfg.watch_reads), self.clock.now_ns, self._real_start_ns)
         if cfg.watch_reads:
@@ -373,9 +374,9 @@ class VirtualRuntime:
             gevent.wait([self._done, end_reached], count=1)
         if end_reached.is_set():
             self.reached_end = True
-            if self.world is not None and self.world.on_end is not None:
+            if self.environment is not None and self.environment.on_end is not None:
                 try:
-                    self.world.on_end()
+                    self.environment.on_end()
                 except Exception:  # noqa: BLE001
                     self.world_errors.append({"greenlet": "on_end", "traceback": traceback.format_exc()})
         if not self._done.is_set():
@@ -394,7 +395,7 @@ class VirtualRuntime:
 
         def stop() -> None:
             sys.stderr.write(f"\n[cmi-sim] wall limit of {self.config.wall_limit_s} real s reached at "
-                             f"{format_timestamp(self.clock.now_ns())}: partial result written\n")
+                             f"{format_utc_ns(self.clock.now_ns())}: partial result written\n")
             self.finish(EXIT_WATCHDOG, note="the wall limit was reached: a partial result")
 
         self.loop.run_callback_threadsafe(stop)
@@ -405,7 +406,7 @@ class VirtualRuntime:
 
     def _on_slow(self, virtual_s: float, real_s: float) -> None:
         self.slow = {"virtual_s": round(virtual_s, 3), "real_s": round(real_s, 3),
-                     "at": format_timestamp(self.clock.now_ns()), "n_requests": self.transport.n_requests}
+                     "at": format_utc_ns(self.clock.now_ns()), "n_requests": self.transport.n_requests}
         sys.stderr.write(
             f"[cmi-sim] warning: slower than real time: {virtual_s:.1f} virtual s in the last {real_s:.0f} real s "
             f"(at {self.slow['at']}, {self.transport.n_requests} requests so far); each request costs "
@@ -433,9 +434,9 @@ class VirtualRuntime:
     def result(self, note: str = "") -> dict[str, Any]:
         now_ns = self.clock.now_ns()
         world_result = None
-        if self.world is not None and self.world.result is not None:
+        if self.environment is not None and self.environment.result is not None:
             try:
-                world_result = self.world.result()
+                world_result = self.environment.result()
             except Exception:  # noqa: BLE001
                 world_result = {"error": traceback.format_exc()}
         return {
@@ -453,8 +454,8 @@ class VirtualRuntime:
             "partial": self.stop_status is not None or self.watchdog_report is not None,
             "files_after_virtual_moment": getattr(getattr(self, "file_reads", None), "after_virtual_moment", []),
             "reached_end": self.reached_end,
-            "virtual_start": format_timestamp(self.start_ns),
-            "virtual_end": format_timestamp(now_ns),
+            "virtual_start": format_utc_ns(self.start_ns),
+            "virtual_end": format_utc_ns(now_ns),
             "virtual_end_ns": now_ns,
             "virtual_elapsed_s": (now_ns - self.start_ns) / _NS,
             "loop": {
@@ -524,14 +525,14 @@ def _bot_traceback(exc: BaseException) -> str:
 def _fast_path_fits(version: str) -> bool:
     """The fast path mirrors requests' internals: only for the versions it was tested with."""
     try:
-        from cmi_sim.backtest import fastpath
+        from cmi_sim.sandbox import fastpath
     except Exception:  # noqa: BLE001 - another requests whose internals differ: the full stack
         return False
     return fastpath.supports(version)
 
 
 def _fast_count() -> int:
-    fastpath = sys.modules.get("cmi_sim.backtest.fastpath")
+    fastpath = sys.modules.get("cmi_sim.sandbox.fastpath")
     return 0 if fastpath is None else fastpath.STATE.n_fast
 
 

@@ -22,7 +22,7 @@ import time
 import types
 from typing import Any, Callable, Iterable
 
-from cmi_sim.backtest.vloop import VirtualLoop
+from cmi_sim.sandbox.vloop import VirtualLoop
 
 __all__ = ["REAL", "VirtualClock", "install_clocks", "sweep_module_globals", "MONOTONIC_BASE_NS"]
 

@@ -18,7 +18,7 @@ KEEPALIVE_NS = 10_000_000_000  # as the live server: a comment every 10 s on an 
 
 
 class VirtualStream:
-    """A `ByteStream` (see `cmi_sim.backtest.router`). Subclasses set `_take` (a callable giving the
+    """A `ByteStream` (see `cmi_sim.sandbox.environment`). Subclasses set `_take` (a callable giving the
     frames waiting, as bytes, or b"") and `_source_closed()`, and call `_watch(waker_setter)`."""
 
     def __init__(self, ctx: Any, keepalive: bytes) -> None:

@@ -1,7 +1,7 @@
 """The command that starts the child: cmi-sim's own interpreter, or the bot's (``--python PATH``).
 
 With another interpreter (a virtualenv's ``bin/python``, or the virtualenv folder), the child starts
-through :mod:`cmi_sim.backtest.boot`, which appends cmi-sim's package root and the site-packages of
+through :mod:`cmi_sim.sandbox.boot`, which appends cmi-sim's package root and the site-packages of
 its dependencies after the interpreter's own (see there). The runtime's compiled dependencies
 (gevent, greenlet, time-machine, numpy, pandas, pyarrow) must load under that interpreter: with the
 same Python minor version cmi-sim's own copies do; with another, install cmi-sim into the bot's
@@ -54,10 +54,11 @@ def boot_env(env: dict[str, str] | None = None) -> dict[str, str]:
 
 
 @functools.lru_cache(maxsize=16)
-def check_interpreter(python: str) -> str:
-    """Run ``boot.py --probe`` under ``python``; its one-line description, or InterpreterError."""
-    done = subprocess.run([python, str(BOOT), "--probe"], env=boot_env(), capture_output=True, text=True,
-                          timeout=120)
+def check_interpreter(python: str, modules: tuple[str, ...] = ()) -> str:
+    """Run ``boot.py --probe`` under ``python`` (importing ``modules`` too); its one-line description,
+    or InterpreterError."""
+    done = subprocess.run([python, str(BOOT), "--probe", *modules], env=boot_env(), capture_output=True,
+                          text=True, timeout=120)
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
         raise InterpreterError(
@@ -68,11 +69,12 @@ def check_interpreter(python: str) -> str:
     return done.stdout.strip()
 
 
-def child_command(python: str | None, config_path: Path) -> tuple[list[str], bool]:
-    """(argv of the child process, whether it runs under cmi-sim's own interpreter)."""
+def child_command(python: str | None, config_path: Path, modules: tuple[str, ...] = ()) -> tuple[list[str], bool]:
+    """(argv of the child process, whether it runs under cmi-sim's own interpreter); another interpreter
+    is probed first, with ``modules`` (the environment factory's) imported there too."""
     if python is None or (os.path.realpath(python) == os.path.realpath(sys.executable)
                           and Path(python).parent == Path(sys.executable).parent):
-        return [sys.executable, "-m", "cmi_sim.backtest.child", str(config_path)], True
+        return [sys.executable, "-m", "cmi_sim.sandbox.child", str(config_path)], True
     python = resolve_python(python)
-    check_interpreter(python)
+    check_interpreter(python, modules)
     return [python, str(BOOT), str(config_path)], False

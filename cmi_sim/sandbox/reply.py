@@ -1,4 +1,4 @@
-"""The one HTTP reply type: the route table answers with it, and the backtest's router returns it.
+"""The one HTTP reply type: a sandbox environment's router returns it, and the API's route table answers with it.
 
 ``Reply(status, body, headers)``: ``body`` is bytes, ``headers`` a tuple of (name, value) pairs (a
 mapping is accepted and turned into pairs). It used to exist three times with different field orders;

@@ -1,7 +1,9 @@
-"""What the backtest transport asks of the simulated world: a router, replies and byte streams.
+"""What the sandbox asks of the program's environment: a router, replies and byte streams.
 
-The world (exchange, replay services) implements :data:`Router`. The transport calls it once per
-HTTP request the bot makes and turns the answer into a real ``requests.Response``.
+An environment (the CMI exchange of a backtest, an arena's remote exchange, a test's toy server) is
+what the factory named in ``RunConfig.environment`` returns: an :class:`Environment`, whose
+:data:`Router` the transport calls once per HTTP request the program makes, turning the answer into
+a real ``requests.Response`` (or aiohttp/httpx/urllib response).
 """
 
 from __future__ import annotations
@@ -9,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Protocol, Union, runtime_checkable
 
-from cmi_sim.api.reply import Reply  # the one reply type: Reply(status, body, headers)
+from cmi_sim.sandbox.reply import Reply  # the one reply type: Reply(status, body, headers)
 
-__all__ = ["ByteStream", "ConnectionRefused", "Reply", "Router", "StreamReply", "World"]
+__all__ = ["ByteStream", "ConnectionRefused", "Environment", "Reply", "Router", "StreamReply"]
 
 
 @runtime_checkable
@@ -51,8 +53,8 @@ Router = Callable[[str, str, Mapping[str, str], Union[bytes, None]], Union[Reply
 
 
 @dataclass
-class World:
-    """What a world factory returns: the router, greenlets to run beside the bot, end hooks.
+class Environment:
+    """What an environment factory returns: the router, greenlets to run beside the bot, end hooks.
 
     ``background`` functions are spawned, in order, before the bot. ``on_end`` runs at the virtual
     end time before the bot is interrupted (freeze the exchange, close the streams). ``result``

@@ -17,7 +17,7 @@ from typing import Any, Iterator
 
 from urllib3.exceptions import ReadTimeoutError
 
-from cmi_sim.backtest.router import ByteStream
+from cmi_sim.sandbox.environment import ByteStream
 
 __all__ = ["BodyRaw", "StreamRaw"]
 

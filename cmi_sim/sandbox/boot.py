@@ -3,7 +3,8 @@
 cmi-sim and its dependencies are appended to ``sys.path`` (from ``CMI_SIM_PATHS``), *after* the
 interpreter's own site-packages: the bot's environment keeps its own versions of everything it has
 (its ``requests``, its ``sseclient``), and only what it lacks (gevent, time-machine, cmi-sim) comes
-from cmi-sim's environment. ``boot.py --probe`` checks that the runtime imports there.
+from cmi-sim's environment. ``boot.py --probe [MODULE ...]`` checks that the runtime, and the modules
+named (the environment factory's), import there.
 """
 
 import os
@@ -16,14 +17,17 @@ for _path in os.environ.get("CMI_SIM_PATHS", "").split(os.pathsep):
         sys.path.append(_path)
 
 if __name__ == "__main__":
-    if sys.argv[1:] == ["--probe"]:
+    if sys.argv[1:2] == ["--probe"]:
+        import importlib
+
         import gevent
         import time_machine  # noqa: F401
 
-        import cmi_sim.backtest.exchange_world  # noqa: F401 - the world's own dependencies
+        for _module in sys.argv[2:]:  # the environment's own dependencies
+            importlib.import_module(_module)
 
         print(f"python {sys.version.split()[0]} gevent {gevent.__version__}")
         sys.exit(0)
-    from cmi_sim.backtest.child import main
+    from cmi_sim.sandbox.child import main
 
     main(sys.argv)

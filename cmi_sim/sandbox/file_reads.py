@@ -55,9 +55,9 @@ class FileReads:
         mtime_ns = os.stat(path).st_mtime_ns
         now_ns = self._now_ns()
         if now_ns < mtime_ns < self._real_start_ns:
-            from cmi_sim.exchange.timestamps import format_timestamp
+            from cmi_sim.sandbox.utc import format_utc_ns
 
             self.after_virtual_moment.append({
-                "path": str(Path(path).relative_to(root)), "mtime": format_timestamp(mtime_ns),
-                "read_at": format_timestamp(now_ns),
+                "path": str(Path(path).relative_to(root)), "mtime": format_utc_ns(mtime_ns),
+                "read_at": format_utc_ns(now_ns),
             })

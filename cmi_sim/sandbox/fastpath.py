@@ -53,7 +53,7 @@ from requests.cookies import RequestsCookieJar
 from requests.models import PreparedRequest, RequestEncodingMixin
 from requests.structures import CaseInsensitiveDict
 
-from cmi_sim.backtest.transport import env_is_neutral
+from cmi_sim.sandbox.transport import env_is_neutral
 
 __all__ = ["STATE", "TESTED_REQUESTS", "install", "set_enabled", "supports"]
 
