@@ -1,16 +1,16 @@
 """Every participant's trading, from one pass over the run's event journal (`events.jsonl`).
 
 The journal is read line by line (never held whole): fills update each participant's position, cash,
-volume and equity curve; rejections are counted per owner. Equity marks positions at the median of a
-product's last 11 trade prices (the starting price before any), as the backtest's figures do: one
-fat-finger print would otherwise swing the curve. The journal's sha256 is the run's events identity.
+volume and equity curve (refused requests are counted by the venue as they happen, as in a backtest).
+Equity marks positions at the median of a product's last 11 trade prices (the starting price before
+any), as the backtest's figures do: one fat-finger print would otherwise swing the curve. The journal's sha256 is the run's events identity.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +19,7 @@ from statistics import median_low
 __all__ = ["AccountFigures", "journal_figures", "write_run_tables", "write_tables"]
 
 MARK_WINDOW = 11
-_NEEDLES = (b'"type":"Fill"', b'"type":"OrderRejected"', b'"type":"TapePrint"')
+_NEEDLES = (b'"type":"Fill"', b'"type":"TapePrint"')
 FILL_COLUMNS = ["ts", "product", "side", "price", "volume", "counterparty", "aggressor"]
 
 
@@ -30,11 +30,9 @@ class AccountFigures:
     volume: int = 0
     max_abs_position: int = 0
     max_drawdown: float = 0.0
-    rejections: dict[str, int] = field(default_factory=dict)
     positions: dict[str, int] = field(default_factory=dict)
     cash: dict[str, float] = field(default_factory=dict)
     _peak: float = 0.0
-    _rejections: Counter = field(default_factory=Counter)
 
     def _mark(self, ts: int, marks: Mapping[str, float]) -> None:
         value = sum(self.cash.get(p, 0.0) + position * marks[p] for p, position in self.positions.items())
@@ -62,11 +60,6 @@ def journal_figures(path: Path, accounts: Iterable[str], starting_prices: Mappin
                 continue
             event = json.loads(line)
             kind = event["type"]
-            if kind == "OrderRejected":
-                owner = figures.get(event["owner"])
-                if owner is not None:
-                    owner._rejections[event["reason"]] += 1
-                continue
             product, price, volume, ts = event["product"], event["price"], event["volume"], event["ts"]
             window = recent.get(product)
             if window is None:
@@ -99,7 +92,6 @@ def journal_figures(path: Path, accounts: Iterable[str], starting_prices: Mappin
             mine.equity.append((end_ns, float(sum(final[account].values()))))
             mine._peak = max(mine._peak, mine.equity[-1][1])
             mine.max_drawdown = max(mine.max_drawdown, mine._peak - mine.equity[-1][1])
-        mine.rejections = dict(sorted(mine._rejections.items()))
     return figures, digest.hexdigest()
 
 

@@ -235,6 +235,7 @@ def _participant_result(account: str | None, figures: Any, pnl_all: dict, scores
     """The fields of `cmi_sim.backtest.result.ParticipantResult` for one participant."""
     pnl = dict(pnl_all.get(account, {})) if account else {}
     stats = venue.exchange.rates.stats(account) if account else None
+    rejections, rejections_by_endpoint = venue.rejected.of(account) if account else ({}, {})
     fills = figures.fills if figures is not None else []
     return {
         "account": account,
@@ -248,8 +249,8 @@ def _participant_result(account: str | None, figures: Any, pnl_all: dict, scores
         "max_abs_position": figures.max_abs_position if figures is not None else 0,
         "requests": stats.requests if stats else 0,
         "rule_violations": dict(stats.by_endpoint) if stats else {},
-        "rejections": figures.rejections if figures is not None else {},
-        "rejections_by_endpoint": {},  # the arena counts rejections by reason only
+        "rejections": rejections,
+        "rejections_by_endpoint": rejections_by_endpoint,
         "statistics": curve_statistics(figures.equity if figures is not None else [], start_ns, end_ns),
     }
 

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from cmi_sim.backtest.spec import REAL_EXCHANGE_LATENCY_MS
-from cmi_sim.sandbox.config import parse_start_ns
+from cmi_sim.sandbox.utc import parse_iso_ns
 from cmi_sim.sessions import DEFAULT_SESSION
 
 __all__ = ["ArenaSpec", "Participant", "SpecError", "load_spec", "DEFAULT_MEMORY_MB", "DEFAULT_CPU_S"]
@@ -58,7 +58,7 @@ def parse_until(text: str, open_ns: int) -> int:
     if match:
         return open_ns + round(float(match.group(1)) * _UNIT_S[match.group(2)] * 1e9)
     try:
-        return parse_start_ns(str(text))
+        return parse_iso_ns(str(text))
     except ValueError:
         raise SpecError(f"--until: expected a UTC time like 2026-02-28T18:00Z or a duration like 6h, "
                         f"got {text!r}") from None

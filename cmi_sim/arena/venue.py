@@ -22,6 +22,7 @@ from cmi_sim.api.streams import Subscription
 from cmi_sim.arena.protocol import REFUSED, REPLY, STREAM
 from cmi_sim.sandbox.reply import JSON_HEADERS
 from cmi_sim.backtest.adapter.exchange_environment import STREAM_HEADERS, _target
+from cmi_sim.backtest.adapter.rejections import RejectionCount, count_reply
 from cmi_sim.exchange import JsonlSink
 from cmi_sim.sessions import Session
 from cmi_sim.simulation import Simulation
@@ -48,6 +49,7 @@ class Venue:
         self._streams: dict[int, tuple[int, Subscription]] = {}  # stream id -> (participant, subscription)
         self._next_stream = 0
         self.settled_pnl: dict[str, dict[str, float]] | None = None
+        self.rejected = RejectionCount()  # refused requests, counted as a backtest counts them
 
     def _clock(self) -> int:
         return self.now_ns
@@ -82,8 +84,10 @@ class Venue:
         if path == LOGIN_PATH and method.upper() == "POST":
             refusal = self._foreign_account(participant, body)
             if refusal is not None:
+                count_reply(self.rejected, self.service, method, path, headers, refusal)
                 return REPLY, refusal.status, dict(refusal.headers), refusal.body
         reply = self.service.handle(method, path, dict(query), headers, body or b"")
+        count_reply(self.rejected, self.service, method, path, headers, reply)
         if path == LOGIN_PATH and reply.status == 200:
             self.owner.setdefault(parse_login(body or b"")[0], participant)
         return REPLY, reply.status, dict(reply.headers), reply.body

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from cmi_sim.sandbox.config import RunConfig, parse_start_ns
+from cmi_sim.sandbox.config import RunConfig
+from cmi_sim.sandbox.utc import parse_iso_ns
 from cmi_sim.sandbox.parent import child_env
 from cmi_sim.exchange import format_timestamp
 from cmi_sim.live.clock_info import ClockError, ServerClock, read_server_clock
@@ -62,9 +63,9 @@ def plan(options: LiveRunOptions, clock: ServerClock | None = None) -> tuple[Run
     run_dir.mkdir(parents=True, exist_ok=True)
     duration_s = NO_END_S if clock.end_ns is None else (clock.end_ns - clock.session_ns) / 1e9
     start = format_timestamp(clock.session_ns)
-    # The sandbox's virtual time 0 is `start` as parse_start_ns reads it (to the microsecond): the local
+    # The sandbox's virtual time 0 is `start` as parse_iso_ns reads it (to the microsecond): the local
     # monotonic time at which the server's session clock read exactly that is the loop's anchor.
-    anchor = clock.local_monotonic_ns - round((clock.session_ns - parse_start_ns(start)) / clock.speed)
+    anchor = clock.local_monotonic_ns - round((clock.session_ns - parse_iso_ns(start)) / clock.speed)
     config = RunConfig(
         bot=str(bot), environment=ENVIRONMENT_FACTORY, result_path=str(run_dir / "result.json"),
         start=start, duration_s=duration_s, argv=tuple(options.bot_args),

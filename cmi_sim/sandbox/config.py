@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cmi_sim.sandbox.utc import parse_iso_ns as parse_start_ns  # the old name, kept for callers
+from cmi_sim.sandbox.utc import parse_iso_ns
 
-__all__ = ["RunConfig", "parse_start_ns"]
+__all__ = ["RunConfig"]
 
 
 @dataclass(frozen=True)
@@ -70,4 +70,4 @@ class RunConfig:
 
     @property
     def start_ns(self) -> int:
-        return parse_start_ns(self.start)
+        return parse_iso_ns(self.start)

@@ -35,6 +35,9 @@ def test_one_bot_arena_gives_the_backtests_events_byte_for_byte(tmp_path):
     mine, theirs = outcome.result.participant, alone.participant
     assert (mine.account, mine.total_pnl, mine.fills_count, mine.requests, mine.volume, mine.positions_final) == (
         theirs.account, theirs.total_pnl, theirs.fills_count, theirs.requests, theirs.volume, theirs.positions_final)
+    # refused requests are counted the one way (the quoter's cancels of orders already filled, in ten minutes)
+    assert mine.rejections and mine.rejections == theirs.rejections
+    assert mine.rejections_by_endpoint == theirs.rejections_by_endpoint
     assert mine.fills["price"].tolist() == theirs.fills["price"].tolist()
 
 

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from cmi_sim.sandbox.config import parse_start_ns
+from cmi_sim.sandbox.utc import parse_iso_ns
 
 PACED = "cmi_sim.live.paced_loop:PacedLoop"
 START = "2026-02-28T14:30:00Z"
@@ -23,7 +23,7 @@ def test_sleeps_timeouts_and_busy_waits_run_at_the_speed_in_real_time(run_bot):
     assert result["status"] == "ok", result.stderr
     report = json.loads(result.lines()[-1])
     # The bot's clock is the anchored one: START plus the child's start-up time at 60x.
-    assert parse_start_ns(START) / 1e9 < report["start"] < parse_start_ns(START) / 1e9 + 10 * speed
+    assert parse_iso_ns(START) / 1e9 < report["start"] < parse_iso_ns(START) / 1e9 + 10 * speed
     for key, session_s in (("slept", 30), ("waited", 12), ("spun", 6)):
         virtual, real = report[key]
         assert virtual == pytest.approx(session_s, abs=1.0), key

@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from collections import Counter
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -25,6 +24,7 @@ from cmi_sim.sandbox.environment import ConnectionRefused, Reply, StreamReply, E
 from cmi_sim.backtest.adapter.trading_record import check_against_exchange, trading_record
 from cmi_sim.sandbox.virtual_stream import VirtualStream
 from cmi_sim.sandbox.vloop import PRIORITY_WORLD
+from cmi_sim.backtest.adapter.rejections import RejectionCount, count_reply
 from cmi_sim.backtest.adapter.run_sink import RunSink
 from cmi_sim.exchange import ExchangeRules
 from cmi_sim.sessions import load_session
@@ -69,7 +69,7 @@ class ExchangeEnvironment:
         self.data = self.simulation.data
         self.settle_at_end = bool(args.get("settle", True))
         self.record_path = Path(args["record_path"]) if args.get("record_path") else None
-        self.rejected: Counter[tuple[str, str, str]] = Counter()  # (account, endpoint, "429 rate limit")
+        self.rejected = RejectionCount()
         self.progress_path = Path(args["progress_path"]) if args.get("progress_path") else None
         self.final_pnl: dict[str, dict[str, float]] | None = None
         self._next_progress = 0  # virtual ns at which the progress file is next written
@@ -90,21 +90,8 @@ class ExchangeEnvironment:
                 return opened
             return StreamReply(200, STREAM_HEADERS, SubscriptionStream(self.service, opened, self.ctx))
         reply = self.service.handle(method, path, dict(query_items), headers, body or b"")
-        if reply.status >= 400:
-            self._count_rejection(method, path, headers, reply)
+        count_reply(self.rejected, self.service, method, path, headers, reply)
         return reply
-
-    def _count_rejection(self, method: str, path: str, headers: Any, reply: Any) -> None:
-        """Every refused request, whatever refused it (a rule, a bad body, an unknown order, a 429)."""
-        user = self.service.user_for(headers) or "(not logged in)"
-        try:
-            message = json.loads(reply.body).get("message", "")
-        except (ValueError, AttributeError):
-            message = ""
-        head = message.split(":", 1)[0] if ":" in message else " ".join(
-            word for word in message.split() if not any(ch.isdigit() for ch in word))  # no ids or sizes
-        reason = f"{reply.status} {head[:48]}".strip()
-        self.rejected[(user, self.service.endpoint_label(method, path), reason)] += 1
 
     # -- greenlets and hooks ----------------------------------------------------------------------
 
@@ -150,9 +137,7 @@ class ExchangeEnvironment:
             records[name] = record
         if self.record_path is not None:
             self.record_path.write_text(json.dumps(records, separators=(",", ":")))
-        rejected: dict[str, dict[str, dict[str, int]]] = {}
-        for (user, endpoint, reason), count in sorted(self.rejected.items()):
-            rejected.setdefault(user, {}).setdefault(endpoint, {})[reason] = count
+        rejected = self.rejected.by_account()
         return {
             "session": self.session.name,
             "market": market.describe() if market is not None else {"kind": "none"},
