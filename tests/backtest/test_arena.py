@@ -80,6 +80,19 @@ def test_a_bot_that_forges_messages_to_the_coordinator_is_stopped(tmp_path):
     assert board["quoter"]["status"] == "completed"
 
 
+@pytest.mark.slow
+def test_a_bot_that_stops_in_the_middle_of_a_message_is_stopped(tmp_path, monkeypatch):
+    from cmi_sim.arena import coordinator
+
+    monkeypatch.setattr(coordinator, "MESSAGE_TIMEOUT_S", 1.5)
+    outcome = arena(tmp_path, participant_from_path(QUOTER), participant_from_path(ARENA_BOTS / "half_message.py"),
+                    until="5m")
+    board = {row["name"]: row for row in outcome.leaderboard}
+    assert board["half_message"]["status"] == "failed"
+    assert board["half_message"]["why"] == "protocol: the bot process stopped in the middle of a message"
+    assert board["quoter"]["status"] == "completed"
+
+
 def test_a_run_stopped_at_its_wall_limit_keeps_its_events_and_says_so(tmp_path):
     spec = ArenaSpec(participants=(participant_from_path(QUOTER),))
     outcome = run_arena(spec, out=tmp_path / "run", wall_limit_s=6, tables=False)
