@@ -20,8 +20,11 @@ def main(argv: list[str]) -> None:
         os._exit(2)
     from cmi_sim.sandbox.config import RunConfig
 
+    from cmi_sim.sandbox.netns import isolate
+
     config = RunConfig.load(argv[1])
     fd = int(argv[2])
+    network = isolate(config.isolate_network)  # before any of the bot's code: only the socketpair leads out
     try:
         from cmi_sim.arena.bot_side import CoordinatorGone
         from cmi_sim.arena.loop import ArenaLoop
@@ -45,6 +48,7 @@ def main(argv: list[str]) -> None:
                     self.finish(EXIT_RUNTIME_ERROR, note="the coordinator closed the channel")
 
         runtime = ArenaRuntime(config)
+        runtime.network = network
         runtime.setup()
         runtime.build_environment()
         runtime.run()

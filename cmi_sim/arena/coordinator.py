@@ -32,7 +32,6 @@ progress).
 
 from __future__ import annotations
 
-import ctypes
 import heapq
 import os
 import resource
@@ -51,11 +50,6 @@ from cmi_sim.arena.venue import Venue
 __all__ = ["BotLaunch", "Coordinator", "BotState"]
 
 INF = 1 << 62
-CLONE_NEWNET = 0x40000000
-try:  # loaded here, not between fork and exec
-    _LIBC: Any = ctypes.CDLL(None, use_errno=True)
-except OSError:  # pragma: no cover - every Linux has a libc
-    _LIBC = None
 MESSAGE_TIMEOUT_S = 10.0  # real seconds a bot process may take to finish a message it started
 TICK_S = 1.0  # the coordinator's receive timeout: how often it looks at the wall clock while it waits
 BOT_TICK_S = 0.5  # the bot process's receive timeout: it tells its watchdog it is waiting, not stuck
@@ -76,7 +70,6 @@ class BotLaunch:
     stderr_path: Path
     memory_mb: int | None = None
     cpu_s: float | None = None
-    isolate_network: bool = True  #: a network namespace of its own (where the OS allows it)
 
 
 @dataclass
@@ -129,7 +122,7 @@ class Coordinator:
             set_timeouts(theirs, receive_s=BOT_TICK_S)
             launch = bot.launch
             command = [part.replace("{fd}", str(theirs.fileno())) for part in launch.command]
-            limits = (launch.memory_mb, launch.cpu_s, launch.isolate_network)
+            limits = (launch.memory_mb, launch.cpu_s)
             with open(launch.stdout_path, "wb") as out, open(launch.stderr_path, "wb") as err:
                 bot.proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=launch.env,
                                             cwd=launch.cwd, pass_fds=(theirs.fileno(),),
@@ -371,12 +364,9 @@ class _WallLimit(Exception):
     """The run's wall-clock limit passed while the coordinator waited for a report."""
 
 
-def _apply_limits(memory_mb: int | None, cpu_s: float | None, isolate_network: bool) -> None:
-    """In the bot process before exec: its own session, its own network namespace (no interface but a
-    loopback that is down: even code that bypasses the sandbox's guard reaches nothing; where the OS
-    refuses, e.g. without CAP_SYS_ADMIN, the guard alone applies), and the resource limits."""
-    if isolate_network and _LIBC is not None:
-        _LIBC.unshare(CLONE_NEWNET)
+def _apply_limits(memory_mb: int | None, cpu_s: float | None) -> None:
+    """In the bot process before exec: its own session and the resource limits (its network namespace
+    comes first thing in the process, see `cmi_sim.sandbox.netns`)."""
     os.setsid()  # a Ctrl-C to the arena reaches the coordinator, which stops the bots itself
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if memory_mb:

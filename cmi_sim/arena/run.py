@@ -124,7 +124,7 @@ def _launch(spec: ArenaSpec, index: int, run_dir: Path, open_ns: int, end_ns: in
         seed=seed * 1_000 + index,  # each process its own entropy; copies of a bot do not draw alike
         latency_ms=0.0,  # the bot side's router applies the latency (and tells the coordinator early)
         grace_s=spec.grace_s, watchdog_s=spec.watchdog_s, run_to_end=False,
-        cwd=participant.cwd or str(Path.cwd()), environment_args={"latency_ns": latency_ns},
+        cwd=participant.cwd or str(Path.cwd()), environment_args={"latency_ns": latency_ns}, isolate_network=True,
     )
     config_path = bot_dir / "config.json"
     config.dump(config_path)

@@ -105,7 +105,7 @@ def to_run_config(spec: RunSpec, run_dir: Path, *, scratch: bool = False) -> Run
     return RunConfig(
         bot=bot_path, environment=ENVIRONMENT_FACTORY, result_path=str(run_dir / "result.json"), start=spec.start,
         duration_s=(end_ns - start_ns) / 1e9, argv=tuple(argv), seed=spec.seed, latency_ms=spec.latency_ms,
-        grace_s=spec.grace_s, watchdog_s=spec.watchdog_s, run_to_end=True, cwd=cwd,
+        grace_s=spec.grace_s, watchdog_s=spec.watchdog_s, run_to_end=True, cwd=cwd, isolate_network=True,
         watch_reads=tuple(dict.fromkeys(p for p in (str(Path(bot.script).parent), cwd) if p)),
         environment_args={"session": spec.session.path, "seed": spec.seed_override, "settle": spec.settle,
                     "rules": spec.rules_dict, "events": spec.events,

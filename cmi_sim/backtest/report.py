@@ -163,7 +163,7 @@ def _summary(spec: RunSpec, child: Mapping[str, Any], world: Mapping[str, Any], 
 
 
 def _run_facts(child: Mapping[str, Any]) -> dict[str, Any]:
-    keys = ("status", "note", "bot", "refused", "blocked", "watchdog", "thread_errors", "world_errors",
+    keys = ("status", "note", "bot", "refused", "blocked", "network", "watchdog", "thread_errors", "world_errors",
             "stderr_tracebacks", "virtual_start", "virtual_end", "loop", "transport", "child_exit_code",
             "stdout_path", "stderr_path", "traceback", "reached_end", "virtual_elapsed_s", "wall_s",
             "scratch", "files_after_virtual_moment", "storm", "slow", "partial", "output")

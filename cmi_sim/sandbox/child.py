@@ -25,11 +25,15 @@ def main(argv: list[str]) -> None:
     from cmi_sim.sandbox.config import RunConfig
 
     config = RunConfig.load(argv[1])
+    from cmi_sim.sandbox.netns import isolate
+
+    network = isolate(config.isolate_network)  # before any of the bot's code
     try:
         from cmi_sim.sandbox.log_times import time_bot_output
         from cmi_sim.sandbox.runtime import VirtualRuntime
 
         runtime = VirtualRuntime(config)
+        runtime.network = network
         runtime.setup()
         time_bot_output(runtime.clock.now_ns, Path(config.result_path).parent)  # bot.log-times
         runtime.build_environment()

@@ -45,6 +45,9 @@ class RunConfig:
     #: server's clock); ``Class.configure(**loop_args)`` is called before the hub is created
     loop: str | None = None
     loop_args: dict[str, Any] = field(default_factory=dict)
+    #: a network namespace of its own for the child (see sandbox/netns.py): on for backtests, whose every
+    #: request is answered in-process; off for `cmi-sim run`, whose bot reaches a real exchange
+    isolate_network: bool = False
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunConfig:

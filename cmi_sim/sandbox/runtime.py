@@ -131,6 +131,7 @@ class VirtualRuntime:
         self.thread_errors: list[dict[str, Any]] = []
         self.world_errors: list[dict[str, Any]] = []
         self.reached_end = False
+        self.network = "guard"  #: "namespace" when the child also runs in a network namespace of its own
         self.watchdog_report: dict[str, Any] | None = None
         self.stop_status: str | None = None  #: "wall_limit" or "storm" when the runtime stopped the run
         self.storm_report: dict[str, Any] | None = None
@@ -448,6 +449,7 @@ class VirtualRuntime:
             "world_errors": self.world_errors,
             "refused": self.transport.refused,
             "blocked": self.guard.blocked,
+            "network": self.network,
             "watchdog": self.watchdog_report,
             "storm": self.storm_report,
             "slow": self.slow,

@@ -76,3 +76,44 @@ def test_unknown_hosts_and_direct_network_use_fail_loudly_and_are_reported(run_b
         "socket.create_connection",
         "socket.getaddrinfo",
     ]
+
+
+RAW_SOCKET_BOT = Path(__file__).resolve().parents[1] / "integration" / "arena_bots" / "raw_socket.py"
+
+
+def _listener():
+    import socket
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.1)
+    return listener
+
+
+def test_a_network_namespace_stops_what_goes_around_the_guard(run_bot) -> None:
+    """The guard sees Python-level sockets only; with `isolate_network` (every backtest) the child also has
+    a network namespace of its own, so even the C-level `_socket` module reaches nothing, not even this
+    machine's loopback. Without it, such a bot does reach a local port: the namespace is what stops it."""
+    listener = _listener()
+    try:
+        port = str(listener.getsockname()[1])
+        isolated = run_bot(RAW_SOCKET_BOT, argv=(port,), duration_s=30, isolate_network=True)
+        assert isolated["network"] == "namespace"
+        assert isolated.lines()[0].startswith("no network:")
+        open_run = run_bot(RAW_SOCKET_BOT, argv=(port,), duration_s=30)
+        assert open_run["network"] == "guard"
+        assert open_run.lines()[0] == "connected"
+        listener.accept()[0].close()  # the one connection came from the run without a namespace
+    finally:
+        listener.close()
+
+
+def test_every_backtest_runs_in_a_network_namespace(tmp_path) -> None:
+    from cmi_sim.backtest.launch import backtest
+
+    listener = _listener()
+    try:
+        result = backtest(RAW_SOCKET_BOT, args=(str(listener.getsockname()[1]),), until="1m", out=tmp_path / "run")
+        assert result.child["network"] == "namespace"
+        assert (tmp_path / "run" / "bot.stdout").read_text().startswith("no network:")
+    finally:
+        listener.close()
