@@ -10,7 +10,6 @@ timers) and moves the limit. Callbacks always run: they happen at the current in
 
 from __future__ import annotations
 
-from heapq import heappop
 from typing import Any, Callable
 
 from cmi_sim.sandbox.vloop import VirtualLoop
@@ -32,17 +31,6 @@ class ArenaLoop(VirtualLoop):
     @property
     def progress(self) -> int:
         return self.n_callbacks + self.n_timer_fires + self.n_gate_ticks
-
-    def next_live_due(self) -> int | None:
-        """Due time of the earliest live timer (ref'd or not); stale heap entries are dropped."""
-        heap = self._heap
-        while heap:
-            entry = heap[0]
-            timer = entry[4]
-            if entry[3] == timer._token and timer.active:
-                return entry[0]
-            heappop(heap)
-        return None
 
     def fast_forward(self, due_ns: int) -> bool:
         if due_ns >= self.limit_ns:

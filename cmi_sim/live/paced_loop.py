@@ -11,7 +11,6 @@ it instead of ending.
 
 from __future__ import annotations
 
-import heapq
 import time
 import types
 from typing import Any, Callable
@@ -89,7 +88,7 @@ class PacedLoop(VirtualLoop):
                 continue
             if self._n_ref_timers <= 0 and not self._callbacks and not self._has_ref_idle() and self.pending_io <= 0:
                 return  # nothing can ever happen: gevent raises LoopExit
-            due = self._next_live_due()
+            due = self.next_live_due()
             now = self.now_ns
             if due is None or due > now:
                 if nowait:
@@ -105,12 +104,3 @@ class PacedLoop(VirtualLoop):
             if once or nowait:
                 self._drain_callbacks()
                 return
-
-    def _next_live_due(self) -> int | None:
-        heap = self._heap
-        while heap:
-            due, _prio, _seq, token, timer = heap[0]
-            if token == timer._token and timer.active:
-                return due
-            heapq.heappop(heap)  # a stale entry
-        return None

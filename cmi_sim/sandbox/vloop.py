@@ -285,6 +285,18 @@ class VirtualLoop:
         if timer._ref:
             self._n_ref_timers -= 1
 
+    def next_live_due(self) -> int | None:
+        """Due time of the earliest live timer (ref'd or not); stale heap entries are dropped on the way
+        (`_pop_timer` would skip them anyway)."""
+        heap = self._heap
+        while heap:
+            entry = heap[0]
+            timer = entry[4]
+            if entry[3] == timer._token and timer.active:
+                return entry[0]
+            heappop(heap)
+        return None
+
     def _pop_timer(self) -> _Timer | None:
         heap = self._heap
         while heap:
@@ -301,25 +313,12 @@ class VirtualLoop:
         happen in the same order at the same virtual times, only sooner in wall time."""
         if self._callbacks or self._idles or due_ns < self.now_ns:
             return False
-        heap = self._heap
-        while heap:
-            entry = heap[0]
-            timer = entry[4]
-            if entry[3] == timer._token and timer.active:
-                if entry[0] <= due_ns:
-                    return False
-                break
-            heappop(heap)  # a stale entry: _pop_timer would skip it anyway
+        first = self.next_live_due()
+        if first is not None and first <= due_ns:
+            return False
         self.now_ns = due_ns
         self.n_timer_fires += 1  # progress, as the timer it replaces would have counted
         return True
-
-    def next_due_ns(self) -> int | None:
-        """Due time of the earliest live timer (for tests and the runtime's diagnostics)."""
-        for due_ns, _prio, _seq, token, timer in sorted(self._heap):
-            if token == timer._token and timer.active:
-                return due_ns
-        return None
 
     # -- running -----------------------------------------------------------------------------
     def _run_ready(self) -> bool:
