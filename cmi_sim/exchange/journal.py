@@ -59,31 +59,6 @@ class EventList:
         pass
 
 
-class RecentEvents:
-    """The last `limit` events, in memory; older ones are forgotten (but counted)."""
-
-    def __init__(self, limit: int) -> None:
-        if limit <= 0:
-            raise ValueError(f"limit must be positive, got {limit}")
-        self.events: deque[Event] = deque(maxlen=limit)
-        self._count = 0
-        self._keep = self.events.extend
-
-    def write(self, events: Sequence[Event]) -> None:
-        self._count += len(events)
-        self._keep(events)
-
-    @property
-    def count(self) -> int:
-        return self._count
-
-    def flush(self) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
 class NullSink:
     """Keeps nothing; counts."""
 
@@ -102,6 +77,21 @@ class NullSink:
 
     def close(self) -> None:
         pass
+
+
+class RecentEvents(NullSink):
+    """The last `limit` events, in memory; older ones are forgotten (but counted)."""
+
+    def __init__(self, limit: int) -> None:
+        if limit <= 0:
+            raise ValueError(f"limit must be positive, got {limit}")
+        super().__init__()
+        self.events: deque[Event] = deque(maxlen=limit)
+        self._keep = self.events.extend
+
+    def write(self, events: Sequence[Event]) -> None:
+        self._count += len(events)
+        self._keep(events)
 
 
 class JsonlSink:
