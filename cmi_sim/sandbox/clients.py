@@ -41,6 +41,7 @@ import gevent
 from requests.structures import CaseInsensitiveDict
 
 from cmi_sim.sandbox.environment import ConnectionRefused, Reply, StreamReply
+from cmi_sim.sandbox.transport import BUDGET_SLEEP_S
 
 __all__ = ["install_clients"]
 
@@ -119,14 +120,9 @@ def _finish(transport: Any, sleep: Callable[[float], None]) -> None:
 
 async def _astart(transport: Any) -> None:
     transport.n_requests += 1
-    now = transport._now_ns()
-    if now != transport._instant_ns:
-        transport._instant_ns, transport._instant_count = now, 0
-    transport._instant_count += 1
-    if transport._instant_count > transport.same_instant_budget:
-        transport.n_budget_sleeps += 1
-        await asyncio.sleep(0.001)
-        transport._instant_ns, transport._instant_count = transport._now_ns(), 1
+    if transport._over_budget():
+        await asyncio.sleep(BUDGET_SLEEP_S)
+        transport._new_instant()
     half = transport.latency_ns // 2
     if half:
         await asyncio.sleep(half / 1e9)

@@ -47,7 +47,7 @@ __all__ = ["InProcessTransport", "read_timeout_of"]
 
 DEFAULT_LATENCY_NS = 1_000_000
 DEFAULT_SAME_INSTANT_BUDGET = 1_000
-_BUDGET_SLEEP_S = 0.001
+BUDGET_SLEEP_S = 0.001
 
 
 def read_timeout_of(timeout: Any) -> float | None:
@@ -139,14 +139,25 @@ class InProcessTransport:
         return self._build_response(adapter, request, url, reply, stream, read_timeout_of(timeout))
 
     def _check_budget(self) -> None:
+        if self._over_budget():
+            self._sleep(BUDGET_SLEEP_S)
+            self._new_instant()
+
+    def _over_budget(self) -> bool:
+        """Count a request at this instant; True (and counted as a forced sleep) once the instant's budget
+        is spent: the caller sleeps ``BUDGET_SLEEP_S``, its way (a greenlet or a coroutine), then calls
+        :meth:`_new_instant`."""
         now = self._now_ns()
         if now != self._instant_ns:
             self._instant_ns, self._instant_count = now, 0
         self._instant_count += 1
         if self._instant_count > self.same_instant_budget:
             self.n_budget_sleeps += 1
-            self._sleep(_BUDGET_SLEEP_S)
-            self._instant_ns, self._instant_count = self._now_ns(), 1
+            return True
+        return False
+
+    def _new_instant(self) -> None:
+        self._instant_ns, self._instant_count = self._now_ns(), 1
 
     def _build_response(
         self,
